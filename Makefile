@@ -1,0 +1,57 @@
+# rollcall: `make demo` runs the main job, `make test` runs the tests. Both install what they need.
+SHELL := /bin/bash
+ORT_VERSION := 1.31.1
+ORT_DIR := $(CURDIR)/.cache/onnxruntime
+ORT_LIB := $(ORT_DIR)/libonnxruntime.so.$(ORT_VERSION)
+export ORT_DYLIB_PATH ?= $(ORT_LIB)
+EVAL_DATA ?= $(CURDIR)/../shared/eval/lfw-dev
+CARGO ?= cargo
+
+.PHONY: all build test demo ort models verify-models eval bench bench-peer lint fmt clean help
+
+all: build
+
+help:
+	@echo "make demo   - run rollcall end to end on the embedded default (see README)"
+	@echo "make test   - run the test suite"
+	@echo "make eval   - accuracy on ../shared/eval/lfw-dev (PROTOCOL.md)"
+	@echo "make bench  - criterion benchmarks"
+	@echo "make lint   - cargo fmt --check and clippy -D warnings"
+
+# ONNX Runtime's shared library, taken from the PyPI wheel (the only place we may fetch it from);
+# `ort` loads it at run time (load-dynamic).
+ort: $(ORT_LIB)
+$(ORT_LIB):
+	@mkdir -p $(ORT_DIR) .cache/wheels
+	python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+	  -d .cache/wheels onnxruntime==$(ORT_VERSION)
+	python3 tools/extract_ort.py .cache/wheels $(ORT_VERSION) $(ORT_DIR)
+
+build: ort
+	$(CARGO) build --release --bin rollcall
+
+test: ort
+	$(CARGO) test --workspace --release
+
+demo: build
+	./target/release/rollcall demo
+
+eval: build
+	./target/release/rollcall eval $(EVAL_DATA)
+
+bench: ort
+	$(CARGO) bench --workspace
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --release -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+models:
+	tools/build_models.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf .cache

@@ -1,0 +1,42 @@
+//! The `rollcall` binary: a thin layer of argument parsing over the library crates.
+
+mod detect_cmd;
+mod eval;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "rollcall", version, about = "Face-recognition attendance check-in for assemblies")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Measure open-set 1:N identification accuracy on a folder-per-identity dataset (PROTOCOL.md).
+    Eval(eval::EvalArgs),
+    /// Detect faces in image files and print boxes, landmarks and quality as JSON lines.
+    Detect(detect_cmd::DetectArgs),
+    /// The one-command demo (server, enrolment, kiosk replay, live quorum).
+    Demo,
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Eval(args) => eval::run(args),
+        Command::Detect(args) => detect_cmd::run(args),
+        Command::Demo => Err(anyhow::anyhow!(
+            "the demo is not built yet: it arrives with the kiosk/demo issue (#5); see README for what works today"
+        )),
+    };
+    if let Err(err) = result {
+        eprintln!("rollcall: {err:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,194 @@
+//! The MTCNN cascade (P-Net proposals over an image pyramid, R-Net refinement, O-Net boxes and five
+//! landmarks), following the reference implementation of ipazc/mtcnn whose weights the models carry.
+
+use std::path::Path;
+
+use image::RgbImage;
+use ort::session::Session;
+use ort::value::TensorRef;
+
+use crate::geometry::{nms, BBox, NmsMethod};
+use crate::resample::resample_region;
+use crate::runtime::load_session;
+use crate::VisionError;
+
+#[derive(Debug, Clone)]
+pub struct DetectorConfig {
+    /// Smallest face side, in pixels, the pyramid looks for; larger values are faster.
+    pub min_face: f32,
+    pub scale_factor: f32,
+    pub thresholds: [f32; 3],
+}
+
+impl Default for DetectorConfig {
+    fn default() -> Self {
+        Self { min_face: 20.0, scale_factor: 0.709, thresholds: [0.6, 0.7, 0.7] }
+    }
+}
+
+/// A detected face before alignment: box and the five landmarks (eye centres, nose tip, mouth corners,
+/// image-left first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    pub bbox: BBox,
+    pub landmarks: [[f32; 2]; 5],
+}
+
+#[derive(Debug)]
+pub struct MtcnnDetector {
+    pnet: Session,
+    rnet: Session,
+    onet: Session,
+    pub config: DetectorConfig,
+}
+
+const PNET_CELL: f32 = 12.0;
+const PNET_STRIDE: f32 = 2.0;
+
+impl MtcnnDetector {
+    pub fn load(models_dir: &Path, config: DetectorConfig, intra_threads: usize) -> Result<Self, VisionError> {
+        Ok(Self {
+            pnet: load_session(models_dir, "mtcnn_pnet.onnx", intra_threads)?,
+            rnet: load_session(models_dir, "mtcnn_rnet.onnx", intra_threads)?,
+            onet: load_session(models_dir, "mtcnn_onet.onnx", intra_threads)?,
+            config,
+        })
+    }
+
+    fn scales(&self, width: u32, height: u32) -> Vec<f32> {
+        let m = PNET_CELL / self.config.min_face;
+        let mut min_layer = width.min(height) as f32 * m;
+        let mut scales = Vec::new();
+        let mut scale = m;
+        while min_layer >= PNET_CELL {
+            scales.push(scale);
+            scale *= self.config.scale_factor;
+            min_layer *= self.config.scale_factor;
+        }
+        scales
+    }
+
+    pub fn detect(&mut self, img: &RgbImage) -> Result<Vec<Detection>, VisionError> {
+        let boxes = self.stage1(img)?;
+        if boxes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let boxes = self.stage2(img, &boxes)?;
+        if boxes.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.stage3(img, &boxes)
+    }
+
+    fn stage1(&mut self, img: &RgbImage) -> Result<Vec<BBox>, VisionError> {
+        let (w, h) = img.dimensions();
+        let mut all = Vec::new();
+        let mut buf = Vec::new();
+        for scale in self.scales(w, h) {
+            let sw = (w as f32 * scale).ceil() as usize;
+            let sh = (h as f32 * scale).ceil() as usize;
+            buf.resize(sw * sh * 3, 0.0);
+            resample_region(img, 0, 0, w as usize, h as usize, sw, sh, true, &mut buf);
+            let input = TensorRef::from_array_view(([1usize, sw, sh, 3], &buf[..]))?;
+            let outputs = self.pnet.run(ort::inputs![input])?;
+            let (reg_shape, reg) = outputs["conv2d_4"].try_extract_tensor::<f32>()?;
+            let (_, prob) = outputs["softmax"].try_extract_tensor::<f32>()?;
+            // Output layout follows the transposed input: [1, W', H', C].
+            let (ow, oh) = (reg_shape[1] as usize, reg_shape[2] as usize);
+            let mut level = Vec::new();
+            let mut regs = Vec::new();
+            for col in 0..ow {
+                for row in 0..oh {
+                    let cell = col * oh + row;
+                    let score = prob[cell * 2 + 1];
+                    if score < self.config.thresholds[0] {
+                        continue;
+                    }
+                    let (c, r) = (col as f32, row as f32);
+                    level.push(BBox {
+                        x1: ((PNET_STRIDE * c + 1.0) / scale).trunc(),
+                        y1: ((PNET_STRIDE * r + 1.0) / scale).trunc(),
+                        x2: ((PNET_STRIDE * c + PNET_CELL) / scale).trunc(),
+                        y2: ((PNET_STRIDE * r + PNET_CELL) / scale).trunc(),
+                        score,
+                    });
+                    regs.push([reg[cell * 4], reg[cell * 4 + 1], reg[cell * 4 + 2], reg[cell * 4 + 3]]);
+                }
+            }
+            for i in nms(&level, 0.5, NmsMethod::Union) {
+                all.push((level[i], regs[i]));
+            }
+        }
+        let boxes: Vec<BBox> = all.iter().map(|(b, _)| *b).collect();
+        let out = nms(&boxes, 0.7, NmsMethod::Union)
+            .into_iter()
+            .map(|i| {
+                let (b, r) = all[i];
+                // P-Net's regression uses the box size without the +1 of the later stages.
+                let (bw, bh) = (b.x2 - b.x1, b.y2 - b.y1);
+                BBox { x1: b.x1 + r[0] * bw, y1: b.y1 + r[1] * bh, x2: b.x2 + r[2] * bw, y2: b.y2 + r[3] * bh, score: b.score }
+                    .squared()
+                    .truncated()
+            })
+            .collect();
+        Ok(out)
+    }
+
+    /// Crops each box (inclusive corners; pixels outside the frame are black) to `size x size`.
+    fn crops(img: &RgbImage, boxes: &[BBox], size: usize) -> Vec<f32> {
+        let per = size * size * 3;
+        let mut buf = vec![0f32; boxes.len() * per];
+        for (b, out) in boxes.iter().zip(buf.chunks_exact_mut(per)) {
+            let bw = (b.x2 - b.x1 + 1.0).max(1.0) as usize;
+            let bh = (b.y2 - b.y1 + 1.0).max(1.0) as usize;
+            resample_region(img, b.x1 as i64 - 1, b.y1 as i64 - 1, bw, bh, size, size, true, out);
+        }
+        buf
+    }
+
+    fn stage2(&mut self, img: &RgbImage, boxes: &[BBox]) -> Result<Vec<BBox>, VisionError> {
+        let buf = Self::crops(img, boxes, 24);
+        let input = TensorRef::from_array_view(([boxes.len(), 24, 24, 3], &buf[..]))?;
+        let outputs = self.rnet.run(ort::inputs![input])?;
+        let (_, reg) = outputs["dense_2"].try_extract_tensor::<f32>()?;
+        let (_, prob) = outputs["softmax_1"].try_extract_tensor::<f32>()?;
+        let mut kept = Vec::new();
+        let mut regs = Vec::new();
+        for (i, b) in boxes.iter().enumerate() {
+            let score = prob[i * 2 + 1];
+            if score > self.config.thresholds[1] {
+                kept.push(BBox { score, ..*b });
+                regs.push([reg[i * 4], reg[i * 4 + 1], reg[i * 4 + 2], reg[i * 4 + 3]]);
+            }
+        }
+        Ok(nms(&kept, 0.7, NmsMethod::Union).into_iter().map(|i| kept[i].regress(regs[i]).squared()).collect())
+    }
+
+    fn stage3(&mut self, img: &RgbImage, boxes: &[BBox]) -> Result<Vec<Detection>, VisionError> {
+        let boxes: Vec<BBox> = boxes.iter().map(BBox::truncated).collect();
+        let buf = Self::crops(img, &boxes, 48);
+        let input = TensorRef::from_array_view(([boxes.len(), 48, 48, 3], &buf[..]))?;
+        let outputs = self.onet.run(ort::inputs![input])?;
+        let (_, reg) = outputs["dense_5"].try_extract_tensor::<f32>()?;
+        let (_, pts) = outputs["dense_6"].try_extract_tensor::<f32>()?;
+        let (_, prob) = outputs["softmax_2"].try_extract_tensor::<f32>()?;
+        let mut found = Vec::new();
+        for (i, b) in boxes.iter().enumerate() {
+            let score = prob[i * 2 + 1];
+            if score <= self.config.thresholds[2] {
+                continue;
+            }
+            let b = BBox { score, ..*b };
+            let (w, h) = (b.width(), b.height());
+            let p = &pts[i * 10..i * 10 + 10];
+            let mut landmarks = [[0f32; 2]; 5];
+            for (k, lm) in landmarks.iter_mut().enumerate() {
+                *lm = [w * p[k] + b.x1 - 1.0, h * p[k + 5] + b.y1 - 1.0];
+            }
+            let r = [reg[i * 4], reg[i * 4 + 1], reg[i * 4 + 2], reg[i * 4 + 3]];
+            found.push(Detection { bbox: b.regress(r), landmarks });
+        }
+        let regressed: Vec<BBox> = found.iter().map(|d| d.bbox).collect();
+        Ok(nms(&regressed, 0.7, NmsMethod::Min).into_iter().map(|i| found[i].clone()).collect())
+    }
+}

@@ -1,0 +1,74 @@
+use std::path::Path;
+
+use image::RgbImage;
+use ort::session::Session;
+use ort::value::TensorRef;
+
+use crate::align::CHIP_SIZE;
+use crate::runtime::load_session;
+use crate::VisionError;
+
+pub const EMBEDDING_DIM: usize = 128;
+
+/// dlib's face-recognition ResNet on aligned 150x150 chips, giving L2-normalised 128-d embeddings.
+#[derive(Debug)]
+pub struct Embedder {
+    session: Session,
+    /// Average each chip's embedding with its mirror image's, which evens out pose and lighting asymmetry.
+    pub flip: bool,
+}
+
+pub fn l2_normalize(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
+impl Embedder {
+    pub fn load(models_dir: &Path, flip: bool, intra_threads: usize) -> Result<Self, VisionError> {
+        Ok(Self { session: load_session(models_dir, "dlib_resnet128.onnx", intra_threads)?, flip })
+    }
+
+    pub fn embed(&mut self, chips: &[RgbImage]) -> Result<Vec<[f32; EMBEDDING_DIM]>, VisionError> {
+        if chips.is_empty() {
+            return Ok(Vec::new());
+        }
+        let side = CHIP_SIZE as usize;
+        let per = side * side * 3;
+        let copies = if self.flip { 2 } else { 1 };
+        let mut buf = Vec::with_capacity(chips.len() * copies * per);
+        for chip in chips {
+            assert_eq!(chip.dimensions(), (CHIP_SIZE, CHIP_SIZE), "chips come from align_chip");
+            buf.extend(chip.as_raw().iter().map(|&v| v as f32));
+            if self.flip {
+                for row in chip.as_raw().chunks_exact(side * 3) {
+                    for px in row.chunks_exact(3).rev() {
+                        buf.extend(px.iter().map(|&v| v as f32));
+                    }
+                }
+            }
+        }
+        let n = chips.len() * copies;
+        let input = TensorRef::from_array_view(([n, side, side, 3], &buf[..]))?;
+        let outputs = self.session.run(ort::inputs![input])?;
+        let (shape, data) = outputs["descriptor"].try_extract_tensor::<f32>()?;
+        if shape.len() != 2 || shape[0] as usize != n || shape[1] as usize != EMBEDDING_DIM {
+            return Err(VisionError::BadOutput(format!("descriptor shape {shape:?}")));
+        }
+        Ok(data
+            .chunks_exact(EMBEDDING_DIM * copies)
+            .map(|group| {
+                let mut e = [0f32; EMBEDDING_DIM];
+                for one in group.chunks_exact(EMBEDDING_DIM) {
+                    let mut v = [0f32; EMBEDDING_DIM];
+                    v.copy_from_slice(one);
+                    l2_normalize(&mut v);
+                    e.iter_mut().zip(v).for_each(|(a, b)| *a += b);
+                }
+                l2_normalize(&mut e);
+                e
+            })
+            .collect())
+    }
+}

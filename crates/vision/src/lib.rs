@@ -1,0 +1,31 @@
+//! The recognition path: frame -> faces -> aligned chips -> embeddings.
+//!
+//! [`Pipeline`] owns the ONNX sessions (created once, reused); [`InferencePool`] runs pipelines on worker
+//! threads with a bounded queue so that callers on an async runtime never run inference themselves and
+//! get [`PoolError::Busy`] instead of an unbounded backlog.
+#![forbid(unsafe_code)]
+
+mod align;
+mod decode;
+mod detect;
+mod embed;
+mod error;
+mod geometry;
+mod pipeline;
+mod pool;
+mod quality;
+mod resample;
+mod runtime;
+
+pub use align::{align_chip, similarity_transform, Similarity, CHIP_SIZE, CHIP_TEMPLATE};
+pub use decode::{decode_image, DecodeLimits};
+pub use detect::{DetectorConfig, MtcnnDetector};
+pub use embed::{l2_normalize, Embedder, EMBEDDING_DIM};
+pub use error::VisionError;
+pub use geometry::{nms, BBox, NmsMethod};
+pub use pipeline::{Face, Pipeline, PipelineConfig};
+pub use pool::{InferencePool, PoolError};
+pub use quality::Quality;
+pub use runtime::{default_models_dir, ort_environment, ORT_VERSION};
+
+pub use image::RgbImage;

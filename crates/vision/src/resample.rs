@@ -1,0 +1,151 @@
+//! Area resampling of a rectangle of an RGB image into a small float tensor, the way OpenCV's
+//! INTER_AREA does it (the detector was trained on such crops): each output pixel averages the source
+//! pixels its footprint covers, with fractional weights at the edges; when enlarging, bilinear weights.
+//! Pixels outside the image count as black, which is how the reference cascade pads boxes at the border.
+
+use image::RgbImage;
+
+/// One output index's source taps.
+struct Taps {
+    start: i64,
+    weights: Vec<f32>,
+}
+
+fn taps(src_start: i64, src_len: usize, dst_len: usize) -> Vec<Taps> {
+    let scale = src_len as f64 / dst_len as f64;
+    (0..dst_len)
+        .map(|d| {
+            if scale >= 1.0 {
+                let lo = d as f64 * scale;
+                let hi = lo + scale;
+                let first = lo.floor() as i64;
+                let last = (hi.ceil() as i64).max(first + 1);
+                let weights = (first..last)
+                    .map(|s| {
+                        let cover = (hi.min(s as f64 + 1.0) - lo.max(s as f64)).max(0.0);
+                        (cover / scale) as f32
+                    })
+                    .collect();
+                Taps { start: src_start + first, weights }
+            } else {
+                let centre = ((d as f64 + 0.5) * scale - 0.5).clamp(0.0, (src_len - 1) as f64);
+                let first = centre.floor();
+                let frac = (centre - first) as f32;
+                let first = first as i64;
+                let second = (first + 1).min(src_len as i64 - 1);
+                let weights = if second == first { vec![1.0] } else { vec![1.0 - frac, frac] };
+                Taps { start: src_start + first, weights }
+            }
+        })
+        .collect()
+}
+
+
+/// Resamples the rectangle `[x0, x0 + w) x [y0, y0 + h)` of `img` (which may reach outside the image)
+/// into `out_w x out_h` RGB floats, written as `out[(x * out_h + y) * 3 + c]` when `transposed`
+/// (the MTCNN nets take width-major input) or `out[(y * out_w + x) * 3 + c]` otherwise, each value mapped
+/// through `(v - 127.5) / 128`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn resample_region(
+    img: &RgbImage,
+    x0: i64,
+    y0: i64,
+    w: usize,
+    h: usize,
+    out_w: usize,
+    out_h: usize,
+    transposed: bool,
+    out: &mut [f32],
+) {
+    debug_assert_eq!(out.len(), out_w * out_h * 3);
+    let (iw, ih) = (img.width() as i64, img.height() as i64);
+    let xt = taps(x0, w, out_w);
+    let yt = taps(y0, h, out_h);
+    let raw = img.as_raw();
+    // Horizontal pass over every source row the vertical taps touch, then the vertical pass.
+    let row_lo = yt.first().map(|t| t.start).unwrap_or(0);
+    let row_hi = yt.last().map(|t| t.start + t.weights.len() as i64).unwrap_or(0);
+    let rows = (row_hi - row_lo).max(0) as usize;
+    let mut tmp = vec![0f32; rows * out_w * 3];
+    for r in 0..rows {
+        let sy = row_lo + r as i64;
+        if sy < 0 || sy >= ih {
+            continue;
+        }
+        let row = &raw[(sy * iw * 3) as usize..((sy + 1) * iw * 3) as usize];
+        let dst = &mut tmp[r * out_w * 3..(r + 1) * out_w * 3];
+        for (ox, t) in xt.iter().enumerate() {
+            let mut acc = [0f32; 3];
+            let sx0 = t.start;
+            for (k, &wgt) in t.weights.iter().enumerate() {
+                let sx = sx0 + k as i64;
+                if sx < 0 || sx >= iw {
+                    continue;
+                }
+                let p = &row[(sx * 3) as usize..(sx * 3 + 3) as usize];
+                acc[0] += wgt * p[0] as f32;
+                acc[1] += wgt * p[1] as f32;
+                acc[2] += wgt * p[2] as f32;
+            }
+            dst[ox * 3..ox * 3 + 3].copy_from_slice(&acc);
+        }
+    }
+    for (oy, t) in yt.iter().enumerate() {
+        let r0 = (t.start - row_lo) as usize;
+        for ox in 0..out_w {
+            let mut acc = [0f32; 3];
+            for (k, &wgt) in t.weights.iter().enumerate() {
+                let p = &tmp[((r0 + k) * out_w + ox) * 3..((r0 + k) * out_w + ox) * 3 + 3];
+                acc[0] += wgt * p[0];
+                acc[1] += wgt * p[1];
+                acc[2] += wgt * p[2];
+            }
+            let idx = if transposed { (ox * out_h + oy) * 3 } else { (oy * out_w + ox) * 3 };
+            for c in 0..3 {
+                out[idx + c] = (acc[c] - 127.5) * 0.007_812_5;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgb;
+
+    fn norm(v: f32) -> f32 {
+        (v - 127.5) / 128.0
+    }
+
+    #[test]
+    fn halving_averages_two_by_two_blocks() {
+        let img = RgbImage::from_fn(4, 2, |x, _| Rgb([x as u8 * 10, 0, 255]));
+        let mut out = vec![0f32; 2 * 3];
+        resample_region(&img, 0, 0, 4, 2, 2, 1, false, &mut out);
+        assert!((out[0] - norm(5.0)).abs() < 1e-5);
+        assert!((out[3] - norm(25.0)).abs() < 1e-5);
+        assert!((out[2] - norm(255.0)).abs() < 1e-5);
+    }
+
+    #[test]
+    fn outside_the_image_is_black_and_transpose_swaps_axes() {
+        let img = RgbImage::from_pixel(2, 2, Rgb([200, 200, 200]));
+        let mut out = vec![0f32; 4 * 4 * 3];
+        // Region twice the image, starting 2 pixels left of it: the left half of the output is black.
+        resample_region(&img, -2, 0, 4, 4, 4, 4, true, &mut out);
+        let at = |x: usize, y: usize| out[(x * 4 + y) * 3];
+        assert!((at(0, 0) - norm(0.0)).abs() < 1e-5);
+        assert!((at(3, 0) - norm(200.0)).abs() < 1e-5);
+        assert!((at(3, 3) - norm(0.0)).abs() < 1e-5);
+    }
+
+    #[test]
+    fn enlarging_interpolates() {
+        let img = RgbImage::from_fn(2, 1, |x, _| Rgb([x as u8 * 100, 0, 0]));
+        let mut out = vec![0f32; 4 * 3];
+        resample_region(&img, 0, 0, 2, 1, 4, 1, false, &mut out);
+        let vals: Vec<f32> = (0..4).map(|i| out[i * 3] * 128.0 + 127.5).collect();
+        assert!((vals[0] - 0.0).abs() < 1e-3 && (vals[3] - 100.0).abs() < 1e-3);
+        assert!(vals[1] > 0.0 && vals[1] < vals[2] && vals[2] < 100.0);
+    }
+}
