@@ -7,7 +7,7 @@ export ORT_DYLIB_PATH ?= $(ORT_LIB)
 EVAL_DATA ?= $(CURDIR)/../shared/eval/lfw-dev
 CARGO ?= cargo
 
-.PHONY: all build test demo ort models verify-models eval bench bench-peer lint fmt clean help
+.PHONY: all build test demo ort models eval eval-dlib bench bench-gallery bench-pipeline lint fmt clean help
 
 all: build
 
@@ -39,8 +39,18 @@ demo: build
 eval: build
 	./target/release/rollcall eval $(EVAL_DATA)
 
-bench: ort
-	$(CARGO) bench --workspace
+# Benchmarks run their peers (FAISS, dlib) in the same run, from a .venv made by tools/venv.sh.
+bench: bench-pipeline bench-gallery
+
+bench-pipeline: ort
+	$(CARGO) bench -p rollcall-benches --bench pipeline
+
+bench-gallery:
+	$(CARGO) bench -p rollcall-benches --bench gallery
+
+# The dlib peer's accuracy under the same protocol (about 5 minutes on 2 cores).
+eval-dlib:
+	py=$$(tools/venv.sh dlib-bin==20.0.1.post1 face-recognition-models==0.3.0) && $$py tools/dlib_peer.py eval $(EVAL_DATA)
 
 lint:
 	$(CARGO) fmt --all -- --check

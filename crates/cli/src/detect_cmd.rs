@@ -9,7 +9,7 @@ pub struct DetectArgs {
     #[arg(required = true)]
     images: Vec<PathBuf>,
     /// Smallest face side in pixels.
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(long, default_value_t = rollcall_vision::DetectorConfig::default().min_face)]
     min_face: f32,
 }
 
@@ -19,7 +19,8 @@ pub fn run(args: DetectArgs) -> anyhow::Result<()> {
     let mut pipeline = Pipeline::load(&config)?;
     for path in &args.images {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let img = decode_image(&bytes, &DecodeLimits::default()).with_context(|| format!("decoding {}", path.display()))?;
+        let img = decode_image(&bytes, &DecodeLimits::default())
+            .with_context(|| format!("decoding {}", path.display()))?;
         for face in pipeline.analyze(&img)? {
             let line = serde_json::json!({
                 "image": path.display().to_string(),

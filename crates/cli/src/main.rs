@@ -6,7 +6,11 @@ mod eval;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "rollcall", version, about = "Face-recognition attendance check-in for assemblies")]
+#[command(
+    name = "rollcall",
+    version,
+    about = "Face-recognition attendance check-in for assemblies"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -24,7 +28,10 @@ enum Command {
 
 fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();

@@ -15,9 +15,10 @@ const SEGMENT_ROWS: usize = 4096;
 /// Rows scored per kernel call: the scores stay in L1 and a batch of queries reuses the block from L2.
 const BLOCK_ROWS: usize = 256;
 
-/// Galleries smaller than this are scanned on the calling thread: below it, handing work to rayon costs
-/// more than it saves (measured by `benches/gallery.rs`, group `crossover`).
-pub const PARALLEL_MIN_ROWS: usize = 16_384;
+/// Galleries smaller than this are scanned on the calling thread. Work is split by segment, so below two
+/// segments there is nothing to share; from 8,192 rows on, the parallel scan was faster at every size
+/// measured (`benches/gallery.rs`, group `crossover`: 1.12x at 8k, 2.0x at 32k on 2 cores; README).
+pub const PARALLEL_MIN_ROWS: usize = 2 * SEGMENT_ROWS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScanMode {
@@ -44,6 +45,8 @@ pub struct GalleryStats {
 #[derive(Debug, Clone, Default)]
 struct Segment {
     ids: Vec<u64>,
+    /// Added to every score of the row (score normalisation's per-template term; 0 without it).
+    bias: Vec<f32>,
     f32s: Vec<f32>,
     i8s: Vec<i8>,
     scales: Vec<f32>,
@@ -56,8 +59,9 @@ impl Segment {
         self.ids.len()
     }
 
-    fn push(&mut self, id: u64, v: &[f32], q: &QuantizedVector) {
+    fn push(&mut self, id: u64, v: &[f32], bias: f32, q: &QuantizedVector) {
         self.ids.push(id);
+        self.bias.push(bias);
         self.f32s.extend_from_slice(v);
         self.i8s.extend_from_slice(&q.values);
         self.scales.push(q.scale);
@@ -66,12 +70,19 @@ impl Segment {
     }
 
     fn without(&self, id: u64, dim: usize) -> Segment {
-        let mut out = Segment { max_error: self.max_error, max_norm: self.max_norm, ..Segment::default() };
+        let mut out = Segment {
+            max_error: self.max_error,
+            max_norm: self.max_norm,
+            ..Segment::default()
+        };
         for (row, &rid) in self.ids.iter().enumerate() {
             if rid != id {
                 out.ids.push(rid);
-                out.f32s.extend_from_slice(&self.f32s[row * dim..(row + 1) * dim]);
-                out.i8s.extend_from_slice(&self.i8s[row * dim..(row + 1) * dim]);
+                out.bias.push(self.bias[row]);
+                out.f32s
+                    .extend_from_slice(&self.f32s[row * dim..(row + 1) * dim]);
+                out.i8s
+                    .extend_from_slice(&self.i8s[row * dim..(row + 1) * dim]);
                 out.scales.push(self.scales[row]);
             }
         }
@@ -91,6 +102,7 @@ struct Snapshot {
 pub struct Gallery {
     dim: usize,
     backend: Backend,
+    parallel_min_rows: usize,
     current: RwLock<Arc<Snapshot>>,
     /// Templates per delegate; only writers touch it, one at a time.
     writer: Mutex<HashMap<u64, usize>>,
@@ -102,7 +114,19 @@ impl Gallery {
     }
 
     pub fn with_backend(dim: usize, backend: Backend) -> Self {
-        Self { dim, backend, current: RwLock::new(Arc::default()), writer: Mutex::new(HashMap::new()) }
+        Self {
+            dim,
+            backend,
+            parallel_min_rows: PARALLEL_MIN_ROWS,
+            current: RwLock::new(Arc::default()),
+            writer: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Scan in parallel from `rows` templates up (`usize::MAX`: never; 0: always).
+    pub fn with_parallel_min_rows(mut self, rows: usize) -> Self {
+        self.parallel_min_rows = rows;
+        self
     }
 
     pub fn dim(&self) -> usize {
@@ -115,7 +139,10 @@ impl Gallery {
 
     fn check(&self, v: &[f32]) -> Result<(), GalleryError> {
         if v.len() != self.dim {
-            return Err(GalleryError::DimensionMismatch { expected: self.dim, got: v.len() });
+            return Err(GalleryError::DimensionMismatch {
+                expected: self.dim,
+                got: v.len(),
+            });
         }
         if v.iter().any(|x| !x.is_finite()) {
             return Err(GalleryError::NotFinite);
@@ -125,7 +152,11 @@ impl Gallery {
 
     pub fn stats(&self) -> GalleryStats {
         let s = self.snapshot();
-        GalleryStats { templates: s.templates, delegates: s.delegates, dim: self.dim }
+        GalleryStats {
+            templates: s.templates,
+            delegates: s.delegates,
+            dim: self.dim,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -138,11 +169,23 @@ impl Gallery {
 
     /// Adds one template for `id` (a delegate may have several).
     pub fn add(&self, id: u64, v: &[f32]) -> Result<(), GalleryError> {
-        self.add_many(std::iter::once((id, v)))
+        self.add_biased(std::iter::once((id, v, 0.0)))
     }
 
     /// Adds many templates with one snapshot swap (start-up loading).
-    pub fn add_many<'a>(&self, items: impl IntoIterator<Item = (u64, &'a [f32])>) -> Result<(), GalleryError> {
+    pub fn add_many<'a>(
+        &self,
+        items: impl IntoIterator<Item = (u64, &'a [f32])>,
+    ) -> Result<(), GalleryError> {
+        self.add_biased(items.into_iter().map(|(id, v)| (id, v, 0.0)))
+    }
+
+    /// Adds templates whose every score is offset by a per-template `bias` (see `Cohort`), with one
+    /// snapshot swap.
+    pub fn add_biased<'a>(
+        &self,
+        items: impl IntoIterator<Item = (u64, &'a [f32], f32)>,
+    ) -> Result<(), GalleryError> {
         let mut counts = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let old = self.snapshot();
         let mut segments = old.segments.clone();
@@ -151,10 +194,13 @@ impl Gallery {
             _ => None,
         };
         let mut added = Vec::new();
-        for (id, v) in items {
+        for (id, v, bias) in items {
             self.check(v)?;
+            if !bias.is_finite() {
+                return Err(GalleryError::NotFinite);
+            }
             let seg = tail.get_or_insert_with(Segment::default);
-            seg.push(id, v, &QuantizedVector::new(v));
+            seg.push(id, v, bias, &QuantizedVector::new(v));
             added.push(id);
             if seg.len() == SEGMENT_ROWS {
                 segments.push(Arc::new(tail.take().expect("just filled")));
@@ -166,7 +212,11 @@ impl Gallery {
         for id in &added {
             *counts.entry(*id).or_insert(0) += 1;
         }
-        let next = Snapshot { segments, templates: old.templates + added.len(), delegates: counts.len() };
+        let next = Snapshot {
+            segments,
+            templates: old.templates + added.len(),
+            delegates: counts.len(),
+        };
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
         Ok(())
     }
@@ -175,7 +225,9 @@ impl Gallery {
     /// returns no longer see them, and their memory is freed when the last older search finishes.
     pub fn remove(&self, id: u64) -> usize {
         let mut counts = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(n) = counts.remove(&id) else { return 0 };
+        let Some(n) = counts.remove(&id) else {
+            return 0;
+        };
         let old = self.snapshot();
         let segments = old
             .segments
@@ -189,27 +241,62 @@ impl Gallery {
                 }
             })
             .collect();
-        let next = Snapshot { segments, templates: old.templates - n, delegates: counts.len() };
+        let next = Snapshot {
+            segments,
+            templates: old.templates - n,
+            delegates: counts.len(),
+        };
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
         n
     }
 
     /// The `k` best delegates for `query` (score = max over the delegate's templates), best first.
-    pub fn search(&self, query: &[f32], k: usize, mode: ScanMode) -> Result<Vec<Hit>, GalleryError> {
-        Ok(self.search_batch(&[query], k, mode)?.pop().unwrap_or_default())
+    pub fn search(
+        &self,
+        query: &[f32],
+        k: usize,
+        mode: ScanMode,
+    ) -> Result<Vec<Hit>, GalleryError> {
+        Ok(self
+            .search_batch(&[query], k, mode)?
+            .pop()
+            .unwrap_or_default())
     }
 
-    pub fn search_batch(&self, queries: &[&[f32]], k: usize, mode: ScanMode) -> Result<Vec<Vec<Hit>>, GalleryError> {
+    pub fn search_batch(
+        &self,
+        queries: &[&[f32]],
+        k: usize,
+        mode: ScanMode,
+    ) -> Result<Vec<Vec<Hit>>, GalleryError> {
         for q in queries {
             self.check(q)?;
         }
         let snap = self.snapshot();
-        let parallel = snap.templates >= PARALLEL_MIN_ROWS;
-        let results = match mode {
-            ScanMode::Exact => self.scan_exact(&snap, queries, k, parallel),
-            ScanMode::Int8Rerank => self.scan_int8(&snap, queries, k, parallel),
+        let parallel = snap.templates >= self.parallel_min_rows;
+        let scan = |qs: &[&[f32]], parallel: bool| match mode {
+            ScanMode::Exact => self.scan_exact(&snap, qs, k, parallel),
+            ScanMode::Int8Rerank => self.scan_int8(&snap, qs, k, parallel),
         };
-        Ok(results.into_iter().map(|t| t.into_sorted().into_iter().map(|(id, score)| Hit { id, score }).collect()).collect())
+        // A small gallery cannot be split by segment, but a batch of queries can be split instead.
+        let results = if !parallel && queries.len() > 1 && self.parallel_min_rows != usize::MAX {
+            let per = queries.len().div_ceil(rayon::current_num_threads());
+            queries
+                .par_chunks(per)
+                .flat_map_iter(|qs| scan(qs, false))
+                .collect()
+        } else {
+            scan(queries, parallel)
+        };
+        Ok(results
+            .into_iter()
+            .map(|t| {
+                t.into_sorted()
+                    .into_iter()
+                    .map(|(id, score)| Hit { id, score })
+                    .collect()
+            })
+            .collect())
     }
 
     /// Runs `scan` over segments, in parallel or not, and merges the per-query partial results.
@@ -237,7 +324,13 @@ impl Gallery {
         }
     }
 
-    fn scan_exact(&self, snap: &Snapshot, queries: &[&[f32]], k: usize, parallel: bool) -> Vec<TopK> {
+    fn scan_exact(
+        &self,
+        snap: &Snapshot,
+        queries: &[&[f32]],
+        k: usize,
+        parallel: bool,
+    ) -> Vec<TopK> {
         let dim = self.dim;
         let backend = self.backend;
         Self::over_segments(
@@ -252,7 +345,12 @@ impl Gallery {
                     for (q, top) in queries.iter().zip(tops.iter_mut()) {
                         backend.dot_rows(q, rows, &mut scores[..n]);
                         let mut floor = top.floor();
-                        for (i, &s) in scores[..n].iter().enumerate() {
+                        for (i, (&s, &b)) in scores[..n]
+                            .iter()
+                            .zip(&seg.bias[start..start + n])
+                            .enumerate()
+                        {
+                            let s = s + b;
                             if s >= floor {
                                 top.push(seg.ids[start + i], s);
                                 floor = top.floor();
@@ -265,12 +363,19 @@ impl Gallery {
         )
     }
 
-    fn scan_int8<'s>(&self, snap: &'s Snapshot, queries: &[&[f32]], k: usize, parallel: bool) -> Vec<TopK> {
+    fn scan_int8<'s>(
+        &self,
+        snap: &'s Snapshot,
+        queries: &[&[f32]],
+        k: usize,
+        parallel: bool,
+    ) -> Vec<TopK> {
         let dim = self.dim;
         let backend = self.backend;
         let qs: Vec<QuantizedVector> = queries.iter().map(|q| QuantizedVector::new(q)).collect();
-        let (max_error, max_norm) =
-            snap.segments.iter().fold((0f32, 0f32), |(e, n), s| (e.max(s.max_error), n.max(s.max_norm)));
+        let (max_error, max_norm) = snap.segments.iter().fold((0f32, 0f32), |(e, n), s| {
+            (e.max(s.max_error), n.max(s.max_norm))
+        });
         // |q.v - q'.v'| <= |q| |v - v'| + |q - q'| |v'|: one bound for every row of this search, doubled
         // because a candidate's approximation and the k-th best's can be off in opposite directions.
         let slack: Vec<f32> = queries
@@ -290,11 +395,13 @@ impl Gallery {
                 for start in (0..seg.len()).step_by(BLOCK_ROWS) {
                     let n = BLOCK_ROWS.min(seg.len() - start);
                     let rows = &seg.i8s[start * dim..(start + n) * dim];
-                    for ((qq, (top, cands)), &slack) in qs.iter().zip(state.iter_mut()).zip(&slack) {
+                    for ((qq, (top, cands)), &slack) in qs.iter().zip(state.iter_mut()).zip(&slack)
+                    {
                         backend.dot_rows_i8(&qq.values, rows, &mut raw[..n]);
                         let mut cut = top.floor() - slack;
                         for (i, &r) in raw[..n].iter().enumerate() {
-                            let approx = r as f32 * qq.scale * seg.scales[start + i];
+                            let approx =
+                                r as f32 * qq.scale * seg.scales[start + i] + seg.bias[start + i];
                             if approx >= cut {
                                 top.push(seg.ids[start + i], approx);
                                 cands.push((approx, seg, start + i));
@@ -329,7 +436,7 @@ impl Gallery {
                 for (approx, seg, row) in cands {
                     if approx >= cut {
                         backend.dot_rows(q, &seg.f32s[row * dim..(row + 1) * dim], &mut one);
-                        exact.push(seg.ids[row], one[0]);
+                        exact.push(seg.ids[row], one[0] + seg.bias[row]);
                     }
                 }
                 exact

@@ -9,13 +9,15 @@
 //! `unsafe` is confined to `kernels` (the SIMD instruction sets); everything else is safe code.
 #![deny(unsafe_code)]
 
+mod cohort;
 mod error;
 mod gallery;
 pub mod kernels;
 mod quant;
 mod topk;
 
+pub use cohort::{Cohort, DEFAULT_COHORT_TOP_N};
 pub use error::GalleryError;
-pub use gallery::{Gallery, GalleryStats, Hit, ScanMode};
+pub use gallery::{Gallery, GalleryStats, Hit, ScanMode, PARALLEL_MIN_ROWS};
 pub use kernels::{dot, dot_i8, Backend};
 pub use quant::QuantizedVector;

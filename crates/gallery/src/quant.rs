@@ -17,7 +17,10 @@ impl QuantizedVector {
     pub fn new(v: &[f32]) -> Self {
         let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
         let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
-        let values: Vec<i8> = v.iter().map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8).collect();
+        let values: Vec<i8> = v
+            .iter()
+            .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8)
+            .collect();
         let (mut err, mut norm) = (0f64, 0f64);
         for (x, q) in v.iter().zip(&values) {
             let r = *q as f64 * scale as f64;
@@ -25,7 +28,12 @@ impl QuantizedVector {
             norm += r * r;
         }
         // Rounded up a hair so that float rounding in the bound never makes it too tight.
-        Self { values, scale, error: (err.sqrt() * (1.0 + 1e-6) + 1e-7) as f32, norm: (norm.sqrt() * (1.0 + 1e-6)) as f32 }
+        Self {
+            values,
+            scale,
+            error: (err.sqrt() * (1.0 + 1e-6) + 1e-7) as f32,
+            norm: (norm.sqrt() * (1.0 + 1e-6)) as f32,
+        }
     }
 }
 
@@ -37,9 +45,18 @@ mod tests {
     fn roundtrip_is_close_and_error_is_an_upper_bound() {
         let v: Vec<f32> = (0..128).map(|i| ((i as f32) * 0.37).sin() / 8.0).collect();
         let q = QuantizedVector::new(&v);
-        let max_err = v.iter().zip(&q.values).map(|(x, y)| (x - *y as f32 * q.scale).abs()).fold(0f32, f32::max);
+        let max_err = v
+            .iter()
+            .zip(&q.values)
+            .map(|(x, y)| (x - *y as f32 * q.scale).abs())
+            .fold(0f32, f32::max);
         assert!(max_err <= q.scale / 2.0 + 1e-7);
-        let l2: f32 = v.iter().zip(&q.values).map(|(x, y)| (x - *y as f32 * q.scale).powi(2)).sum::<f32>().sqrt();
+        let l2: f32 = v
+            .iter()
+            .zip(&q.values)
+            .map(|(x, y)| (x - *y as f32 * q.scale).powi(2))
+            .sum::<f32>()
+            .sqrt();
         assert!(l2 <= q.error);
         assert_eq!(q.values.iter().map(|x| x.unsigned_abs()).max(), Some(127));
     }

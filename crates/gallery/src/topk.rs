@@ -10,7 +10,10 @@ pub(crate) struct TopK {
 
 impl TopK {
     pub(crate) fn new(k: usize) -> Self {
-        Self { k, entries: Vec::with_capacity(k + 1) }
+        Self {
+            k,
+            entries: Vec::with_capacity(k + 1),
+        }
     }
 
     /// The score a newcomer must beat (`-inf` until `k` delegates are held).
@@ -19,7 +22,10 @@ impl TopK {
         if self.entries.len() < self.k || self.k == 0 {
             f32::NEG_INFINITY
         } else {
-            self.entries.iter().map(|e| e.1).fold(f32::INFINITY, f32::min)
+            self.entries
+                .iter()
+                .map(|e| e.1)
+                .fold(f32::INFINITY, f32::min)
         }
     }
 
@@ -59,7 +65,8 @@ impl TopK {
 
     /// Best first; equal scores in ascending id order.
     pub(crate) fn into_sorted(mut self) -> Vec<(u64, f32)> {
-        self.entries.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        self.entries
+            .sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         self.entries
     }
 }

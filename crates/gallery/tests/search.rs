@@ -33,14 +33,22 @@ fn assert_matches(got: &[Hit], want: &[(u64, f64)]) {
     }
     // Ids must agree except where the reference itself has a near-tie.
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        let tie = want.iter().enumerate().any(|(j, o)| j != i && (o.1 - w.1).abs() < 1e-5);
+        let tie = want
+            .iter()
+            .enumerate()
+            .any(|(j, o)| j != i && (o.1 - w.1).abs() < 1e-5);
         if !tie {
             assert_eq!(g.id, w.0, "rank {i}");
         }
     }
 }
 
-fn random_gallery(seed: u64, delegates: u64, per: usize, dim: usize) -> (Gallery, Vec<(u64, Vec<f32>)>) {
+fn random_gallery(
+    seed: u64,
+    delegates: u64,
+    per: usize,
+    dim: usize,
+) -> (Gallery, Vec<(u64, Vec<f32>)>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let g = Gallery::new(dim);
     let mut data = Vec::new();
@@ -49,7 +57,8 @@ fn random_gallery(seed: u64, delegates: u64, per: usize, dim: usize) -> (Gallery
             data.push((id, unit(&mut rng, dim)));
         }
     }
-    g.add_many(data.iter().map(|(id, v)| (*id, v.as_slice()))).unwrap();
+    g.add_many(data.iter().map(|(id, v)| (*id, v.as_slice())))
+        .unwrap();
     (g, data)
 }
 
@@ -59,8 +68,10 @@ fn exact_and_int8_match_brute_force_on_every_backend() {
         // 20k templates crosses the parallel threshold; 3 per delegate exercises the per-delegate max.
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let g = Gallery::with_backend(128, backend);
-        let data: Vec<(u64, Vec<f32>)> = (0..20_000).map(|i| (i / 3, unit(&mut rng, 128))).collect();
-        g.add_many(data.iter().map(|(id, v)| (*id, v.as_slice()))).unwrap();
+        let data: Vec<(u64, Vec<f32>)> =
+            (0..20_000).map(|i| (i / 3, unit(&mut rng, 128))).collect();
+        g.add_many(data.iter().map(|(id, v)| (*id, v.as_slice())))
+            .unwrap();
         for _ in 0..20 {
             let q = unit(&mut rng, 128);
             let want = reference(&data, &q, 5);
@@ -78,13 +89,17 @@ fn int8_top1_equals_exact_on_near_duplicates() {
     let g = Gallery::new(128);
     let data: Vec<(u64, Vec<f32>)> = (0..2000)
         .map(|i| {
-            let mut v: Vec<f32> = base.iter().map(|x| x + rng.gen_range(-0.002..0.002)).collect();
+            let mut v: Vec<f32> = base
+                .iter()
+                .map(|x| x + rng.gen_range(-0.002..0.002))
+                .collect();
             let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
             v.iter_mut().for_each(|x| *x /= n);
             (i, v)
         })
         .collect();
-    g.add_many(data.iter().map(|(id, v)| (*id, v.as_slice()))).unwrap();
+    g.add_many(data.iter().map(|(id, v)| (*id, v.as_slice())))
+        .unwrap();
     let exact = g.search(&base, 1, ScanMode::Exact).unwrap();
     let int8 = g.search(&base, 1, ScanMode::Int8Rerank).unwrap();
     assert_eq!(exact, int8);
@@ -113,21 +128,35 @@ fn ties_are_broken_by_smaller_id() {
     }
     let hits = g.search(&[1.0, 0.0], 2, ScanMode::Exact).unwrap();
     assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![3, 5]);
-    assert_eq!(g.search(&[1.0, 0.0], 2, ScanMode::Int8Rerank).unwrap(), hits);
+    assert_eq!(
+        g.search(&[1.0, 0.0], 2, ScanMode::Int8Rerank).unwrap(),
+        hits
+    );
 }
 
 #[test]
 fn empty_gallery_and_k_beyond_size() {
     let g = Gallery::new(4);
-    assert!(g.search(&[1.0, 0.0, 0.0, 0.0], 3, ScanMode::Exact).unwrap().is_empty());
-    assert!(g.search(&[1.0, 0.0, 0.0, 0.0], 3, ScanMode::Int8Rerank).unwrap().is_empty());
+    assert!(g
+        .search(&[1.0, 0.0, 0.0, 0.0], 3, ScanMode::Exact)
+        .unwrap()
+        .is_empty());
+    assert!(g
+        .search(&[1.0, 0.0, 0.0, 0.0], 3, ScanMode::Int8Rerank)
+        .unwrap()
+        .is_empty());
     g.add(1, &[1.0, 0.0, 0.0, 0.0]).unwrap();
     g.add(1, &[0.0, 1.0, 0.0, 0.0]).unwrap();
     g.add(2, &[0.0, 0.0, 1.0, 0.0]).unwrap();
-    let hits = g.search(&[0.6, 0.8, 0.0, 0.0], 10, ScanMode::Exact).unwrap();
+    let hits = g
+        .search(&[0.6, 0.8, 0.0, 0.0], 10, ScanMode::Exact)
+        .unwrap();
     assert_eq!(hits.len(), 2, "two delegates, however many templates");
     assert_eq!(hits[0], Hit { id: 1, score: 0.8 });
-    assert!(g.search(&[0.6, 0.8, 0.0, 0.0], 0, ScanMode::Exact).unwrap().is_empty());
+    assert!(g
+        .search(&[0.6, 0.8, 0.0, 0.0], 0, ScanMode::Exact)
+        .unwrap()
+        .is_empty());
     assert_eq!(g.stats().templates, 3);
     assert_eq!(g.stats().delegates, 2);
 }
@@ -135,9 +164,17 @@ fn empty_gallery_and_k_beyond_size() {
 #[test]
 fn dimension_mismatch_and_nan_are_clear_errors() {
     let g = Gallery::new(128);
-    assert_eq!(g.add(1, &[0.0; 127]), Err(GalleryError::DimensionMismatch { expected: 128, got: 127 }));
     assert_eq!(
-        g.search(&[0.0; 64], 1, ScanMode::Exact).unwrap_err().to_string(),
+        g.add(1, &[0.0; 127]),
+        Err(GalleryError::DimensionMismatch {
+            expected: 128,
+            got: 127
+        })
+    );
+    assert_eq!(
+        g.search(&[0.0; 64], 1, ScanMode::Exact)
+            .unwrap_err()
+            .to_string(),
         "vector has dimension 64, the gallery holds dimension 128"
     );
     let mut nan = vec![0.0; 128];
@@ -154,7 +191,11 @@ fn remove_takes_a_delegate_out_of_search() {
     assert_eq!(g.remove(*victim), 2);
     assert_eq!(g.remove(*victim), 0);
     for mode in [ScanMode::Exact, ScanMode::Int8Rerank] {
-        assert!(g.search(v, 50, mode).unwrap().iter().all(|h| h.id != *victim));
+        assert!(g
+            .search(v, 50, mode)
+            .unwrap()
+            .iter()
+            .all(|h| h.id != *victim));
     }
     assert_eq!(g.stats().templates, 9998);
     assert_eq!(g.stats().delegates, 4999);
@@ -182,11 +223,18 @@ fn searches_run_while_delegates_are_enrolled_and_erased() {
     };
     // Delegates 0..3000 are never touched, so every one of them must always be found as itself.
     for (i, (id, v)) in data.iter().enumerate().take(400) {
-        let mode = if i % 2 == 0 { ScanMode::Exact } else { ScanMode::Int8Rerank };
+        let mode = if i % 2 == 0 {
+            ScanMode::Exact
+        } else {
+            ScanMode::Int8Rerank
+        };
         assert_eq!(g.search(v, 1, mode).unwrap()[0].id, *id);
     }
     stop.store(true, Ordering::Relaxed);
     assert!(writer.join().unwrap() >= 50);
     let s = g.stats();
-    assert_eq!(s.delegates, 3001, "3000 stable delegates plus the last one the writer enrolled");
+    assert_eq!(
+        s.delegates, 3001,
+        "3000 stable delegates plus the last one the writer enrolled"
+    );
 }

@@ -9,7 +9,16 @@ pub const CHIP_SIZE: u32 = 150;
 
 /// Median positions of MTCNN's five points inside 150x150 `dlib.get_face_chip(img, shape, 150, 0.25)`
 /// chips, measured on 297 LFW faces (issue #2): left eye, right eye, nose tip, left and right mouth corner.
-pub const CHIP_TEMPLATE: [[f32; 2]; 5] = [[46.0, 44.0], [101.0, 44.0], [73.0, 77.0], [50.0, 104.0], [97.0, 105.0]];
+/// `tools/measure_template.py` re-measured them for this detector on 693 LFW-dev faces and found points
+/// about 1.5 px right and 2 px lower; aligning to those lost 1.1 points of rank-1 (README, accuracy
+/// levers), so these stay.
+pub const CHIP_TEMPLATE: [[f32; 2]; 5] = [
+    [46.0, 44.0],
+    [101.0, 44.0],
+    [73.0, 77.0],
+    [50.0, 104.0],
+    [97.0, 105.0],
+];
 
 /// `p -> [a -b; b a] p + t`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,13 +31,21 @@ pub struct Similarity {
 
 impl Similarity {
     pub fn apply(&self, p: [f64; 2]) -> [f64; 2] {
-        [self.a * p[0] - self.b * p[1] + self.tx, self.b * p[0] + self.a * p[1] + self.ty]
+        [
+            self.a * p[0] - self.b * p[1] + self.tx,
+            self.b * p[0] + self.a * p[1] + self.ty,
+        ]
     }
 
     pub fn inverse(&self) -> Similarity {
         let d = self.a * self.a + self.b * self.b;
         let (a, b) = (self.a / d, -self.b / d);
-        Similarity { a, b, tx: -(a * self.tx - b * self.ty), ty: -(b * self.tx + a * self.ty) }
+        Similarity {
+            a,
+            b,
+            tx: -(a * self.tx - b * self.ty),
+            ty: -(b * self.tx + a * self.ty),
+        }
     }
 
     pub fn scale(&self) -> f64 {
@@ -41,7 +58,9 @@ pub fn similarity_transform(src: &[[f32; 2]], dst: &[[f32; 2]]) -> Similarity {
     assert_eq!(src.len(), dst.len());
     let n = src.len() as f64;
     let mean = |pts: &[[f32; 2]]| {
-        let (sx, sy) = pts.iter().fold((0.0, 0.0), |(x, y), p| (x + p[0] as f64, y + p[1] as f64));
+        let (sx, sy) = pts
+            .iter()
+            .fold((0.0, 0.0), |(x, y), p| (x + p[0] as f64, y + p[1] as f64));
         (sx / n, sy / n)
     };
     let (sxm, sym) = mean(src);
@@ -56,10 +75,20 @@ pub fn similarity_transform(src: &[[f32; 2]], dst: &[[f32; 2]]) -> Similarity {
         den += x * x + y * y;
     }
     if den == 0.0 {
-        return Similarity { a: 1.0, b: 0.0, tx: dxm - sxm, ty: dym - sym };
+        return Similarity {
+            a: 1.0,
+            b: 0.0,
+            tx: dxm - sxm,
+            ty: dym - sym,
+        };
     }
     let (a, b) = (num_a / den, num_b / den);
-    Similarity { a, b, tx: dxm - (a * sxm - b * sym), ty: dym - (b * sxm + a * sym) }
+    Similarity {
+        a,
+        b,
+        tx: dxm - (a * sxm - b * sym),
+        ty: dym - (b * sxm + a * sym),
+    }
 }
 
 /// Warps the face into a `CHIP_SIZE` square chip with bilinear sampling (black outside the frame).
@@ -80,7 +109,12 @@ pub fn align_chip(img: &RgbImage, landmarks: &[[f32; 2]; 5]) -> RgbImage {
         let (x0, y0) = (sx.floor(), sy.floor());
         let (fx, fy) = (sx - x0, sy - y0);
         let (x0, y0) = (x0 as i64, y0 as i64);
-        let (p00, p10, p01, p11) = (px(x0, y0), px(x0 + 1, y0), px(x0, y0 + 1), px(x0 + 1, y0 + 1));
+        let (p00, p10, p01, p11) = (
+            px(x0, y0),
+            px(x0 + 1, y0),
+            px(x0, y0 + 1),
+            px(x0 + 1, y0 + 1),
+        );
         let mut out = [0u8; 3];
         for c in 0..3 {
             let top = p00[c] * (1.0 - fx) + p10[c] * fx;
@@ -97,8 +131,19 @@ mod tests {
 
     #[test]
     fn known_similarity_is_recovered_exactly() {
-        let truth = Similarity { a: 1.5 * 0.3f64.cos(), b: 1.5 * 0.3f64.sin(), tx: 12.0, ty: -7.0 };
-        let src = [[10.0f32, 20.0], [40.0, 22.0], [25.0, 40.0], [14.0, 55.0], [38.0, 56.0]];
+        let truth = Similarity {
+            a: 1.5 * 0.3f64.cos(),
+            b: 1.5 * 0.3f64.sin(),
+            tx: 12.0,
+            ty: -7.0,
+        };
+        let src = [
+            [10.0f32, 20.0],
+            [40.0, 22.0],
+            [25.0, 40.0],
+            [14.0, 55.0],
+            [38.0, 56.0],
+        ];
         let dst: Vec<[f32; 2]> = src
             .iter()
             .map(|p| {
@@ -116,7 +161,12 @@ mod tests {
 
     #[test]
     fn inverse_undoes_the_transform() {
-        let t = Similarity { a: 0.8, b: -0.4, tx: 3.0, ty: 9.0 };
+        let t = Similarity {
+            a: 0.8,
+            b: -0.4,
+            tx: 3.0,
+            ty: 9.0,
+        };
         let p = t.inverse().apply(t.apply([17.0, -4.0]));
         assert!((p[0] - 17.0).abs() < 1e-9 && (p[1] + 4.0).abs() < 1e-9);
     }
@@ -136,8 +186,14 @@ mod tests {
         let chip = align_chip(&img, &lm);
         for p in CHIP_TEMPLATE {
             let px = chip.get_pixel(p[0] as u32, p[1] as u32);
-            assert!((px[0] as f32 - (p[0] + 15.0)).abs() <= 1.0, "{px:?} at {p:?}");
-            assert!((px[1] as f32 - (p[1] + 5.0)).abs() <= 1.0, "{px:?} at {p:?}");
+            assert!(
+                (px[0] as f32 - (p[0] + 15.0)).abs() <= 1.0,
+                "{px:?} at {p:?}"
+            );
+            assert!(
+                (px[1] as f32 - (p[1] + 5.0)).abs() <= 1.0,
+                "{px:?} at {p:?}"
+            );
         }
     }
 }

@@ -15,7 +15,11 @@ pub struct DecodeLimits {
 
 impl Default for DecodeLimits {
     fn default() -> Self {
-        Self { max_bytes: 10 * 1024 * 1024, max_side: 8192, max_alloc: 512 * 1024 * 1024 }
+        Self {
+            max_bytes: 10 * 1024 * 1024,
+            max_side: 8192,
+            max_alloc: 512 * 1024 * 1024,
+        }
     }
 }
 
@@ -26,7 +30,10 @@ pub fn decode_image(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, Vis
         return Err(VisionError::EmptyImage);
     }
     if bytes.len() > limits.max_bytes {
-        return Err(VisionError::DataTooLarge { size: bytes.len(), max: limits.max_bytes });
+        return Err(VisionError::DataTooLarge {
+            size: bytes.len(),
+            max: limits.max_bytes,
+        });
     }
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
@@ -43,7 +50,11 @@ pub fn decode_image(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, Vis
     let mut decoder = reader.into_decoder().map_err(|e| map_error(e, limits))?;
     let (width, height) = decoder.dimensions();
     if width > limits.max_side || height > limits.max_side {
-        return Err(VisionError::DimensionsTooLarge { width, height, max_side: limits.max_side });
+        return Err(VisionError::DimensionsTooLarge {
+            width,
+            height,
+            max_side: limits.max_side,
+        });
     }
     if width == 0 || height == 0 {
         return Err(VisionError::EmptyImage);
@@ -56,7 +67,9 @@ pub fn decode_image(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, Vis
 
 fn map_error(err: ImageError, limits: &DecodeLimits) -> VisionError {
     match err {
-        ImageError::Limits(_) => VisionError::DecodeTooLarge { max_bytes: limits.max_alloc },
+        ImageError::Limits(_) => VisionError::DecodeTooLarge {
+            max_bytes: limits.max_alloc,
+        },
         ImageError::Unsupported(_) => VisionError::UnsupportedFormat,
         other => VisionError::Corrupt(other.to_string()),
     }
@@ -74,12 +87,19 @@ mod tests {
     }
 
     fn sample() -> DynamicImage {
-        DynamicImage::ImageRgb8(RgbImage::from_fn(40, 30, |x, y| Rgb([x as u8 * 6, y as u8 * 8, 100])))
+        DynamicImage::ImageRgb8(RgbImage::from_fn(40, 30, |x, y| {
+            Rgb([x as u8 * 6, y as u8 * 8, 100])
+        }))
     }
 
     #[test]
     fn decodes_common_formats_to_rgb() {
-        for format in [ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::Bmp, ImageFormat::WebP] {
+        for format in [
+            ImageFormat::Png,
+            ImageFormat::Jpeg,
+            ImageFormat::Bmp,
+            ImageFormat::WebP,
+        ] {
             let img = decode_image(&encode(&sample(), format), &DecodeLimits::default()).unwrap();
             assert_eq!(img.dimensions(), (40, 30), "{format:?}");
         }
@@ -87,36 +107,61 @@ mod tests {
 
     #[test]
     fn decodes_grey_sixteen_bit_and_alpha() {
-        let grey16 = DynamicImage::ImageLuma16(image::ImageBuffer::from_fn(8, 6, |x, _| image::Luma([x as u16 * 8000])));
-        let img = decode_image(&encode(&grey16, ImageFormat::Png), &DecodeLimits::default()).unwrap();
+        let grey16 = DynamicImage::ImageLuma16(image::ImageBuffer::from_fn(8, 6, |x, _| {
+            image::Luma([x as u16 * 8000])
+        }));
+        let img =
+            decode_image(&encode(&grey16, ImageFormat::Png), &DecodeLimits::default()).unwrap();
         assert_eq!(img.get_pixel(7, 0)[0], img.get_pixel(7, 0)[2]);
         assert!(img.get_pixel(7, 0)[0] > 200);
-        let rgba = DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(5, 5, image::Rgba([10, 20, 30, 0])));
+        let rgba = DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(
+            5,
+            5,
+            image::Rgba([10, 20, 30, 0]),
+        ));
         let img = decode_image(&encode(&rgba, ImageFormat::Png), &DecodeLimits::default()).unwrap();
         assert_eq!(img.get_pixel(0, 0), &Rgb([10, 20, 30]));
     }
 
     #[test]
     fn refuses_empty_and_garbage() {
-        assert!(matches!(decode_image(&[], &DecodeLimits::default()), Err(VisionError::EmptyImage)));
+        assert!(matches!(
+            decode_image(&[], &DecodeLimits::default()),
+            Err(VisionError::EmptyImage)
+        ));
         let garbage = b"this is not an image at all, just text pretending".to_vec();
-        assert!(matches!(decode_image(&garbage, &DecodeLimits::default()), Err(VisionError::UnsupportedFormat)));
+        assert!(matches!(
+            decode_image(&garbage, &DecodeLimits::default()),
+            Err(VisionError::UnsupportedFormat)
+        ));
     }
 
     #[test]
     fn refuses_truncated_jpeg() {
         let bytes = encode(&sample(), ImageFormat::Jpeg);
         let cut = &bytes[..bytes.len() / 2];
-        assert!(matches!(decode_image(cut, &DecodeLimits::default()), Err(VisionError::Corrupt(_))));
+        assert!(matches!(
+            decode_image(cut, &DecodeLimits::default()),
+            Err(VisionError::Corrupt(_))
+        ));
         let png = encode(&sample(), ImageFormat::Png);
-        assert!(matches!(decode_image(&png[..png.len() - 30], &DecodeLimits::default()), Err(VisionError::Corrupt(_))));
+        assert!(matches!(
+            decode_image(&png[..png.len() - 30], &DecodeLimits::default()),
+            Err(VisionError::Corrupt(_))
+        ));
     }
 
     #[test]
     fn refuses_oversized_data_before_reading() {
-        let limits = DecodeLimits { max_bytes: 100, ..DecodeLimits::default() };
+        let limits = DecodeLimits {
+            max_bytes: 100,
+            ..DecodeLimits::default()
+        };
         let err = decode_image(&encode(&sample(), ImageFormat::Png), &limits).unwrap_err();
-        assert!(matches!(err, VisionError::DataTooLarge { max: 100, .. }), "{err}");
+        assert!(
+            matches!(err, VisionError::DataTooLarge { max: 100, .. }),
+            "{err}"
+        );
     }
 
     /// A 20000x20000 PNG header with almost no data: must be refused from the header alone.
@@ -135,7 +180,10 @@ mod tests {
         png.extend_from_slice(&crc32(&chunk).to_be_bytes());
         let err = decode_image(&png, &DecodeLimits::default()).unwrap_err();
         assert!(
-            matches!(err, VisionError::DimensionsTooLarge { .. } | VisionError::DecodeTooLarge { .. }),
+            matches!(
+                err,
+                VisionError::DimensionsTooLarge { .. } | VisionError::DecodeTooLarge { .. }
+            ),
             "{err}"
         );
     }
@@ -162,7 +210,11 @@ mod tests {
         for &b in data {
             crc ^= b as u32;
             for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc

@@ -8,21 +8,32 @@ use ort::session::Session;
 use ort::value::TensorRef;
 
 use crate::geometry::{nms, BBox, NmsMethod};
-use crate::resample::resample_region;
+use crate::resample::{normalized_transposed, resample_region, resize_rgb};
 use crate::runtime::load_session;
 use crate::VisionError;
 
 #[derive(Debug, Clone)]
 pub struct DetectorConfig {
-    /// Smallest face side, in pixels, the pyramid looks for; larger values are faster.
+    /// Smallest face side, in pixels, the pyramid looks for; larger values are faster. The default, 40,
+    /// is about the smallest face dlib's HOG detector finds with one upsampling (the peer we compare
+    /// with); a kiosk camera sees entering faces far larger.
     pub min_face: f32,
     pub scale_factor: f32,
     pub thresholds: [f32; 3],
+    /// Run O-Net a second time on the square around its own final box, and take the landmarks from
+    /// that better-centred crop. Off by default: on LFW-dev it changed rank-1 by -0.04 points and FNIR
+    /// at FPIR 1% by -0.3 points, within noise, for one more O-Net run per face.
+    pub refine_landmarks: bool,
 }
 
 impl Default for DetectorConfig {
     fn default() -> Self {
-        Self { min_face: 20.0, scale_factor: 0.709, thresholds: [0.6, 0.7, 0.7] }
+        Self {
+            min_face: 40.0,
+            scale_factor: 0.709,
+            thresholds: [0.6, 0.7, 0.7],
+            refine_landmarks: false,
+        }
     }
 }
 
@@ -42,11 +53,35 @@ pub struct MtcnnDetector {
     pub config: DetectorConfig,
 }
 
+/// The frame and its pyramid levels (largest first). A box is cropped from the smallest level in which
+/// it is still at least as large as the crop, so the area filter reads about `size^2` pixels per box
+/// rather than the box's full-resolution area.
+struct Sources<'a> {
+    full: &'a RgbImage,
+    levels: &'a [RgbImage],
+}
+
+impl Sources<'_> {
+    fn level_for(&self, side: f64, size: usize) -> (&RgbImage, f64, f64) {
+        let (w, h) = (self.full.width() as f64, self.full.height() as f64);
+        self.levels
+            .iter()
+            .rev()
+            .map(|l| (l, l.width() as f64 / w, l.height() as f64 / h))
+            .find(|(_, sx, sy)| side * sx.min(*sy) >= size as f64 && *sx <= 1.0 && *sy <= 1.0)
+            .unwrap_or((self.full, 1.0, 1.0))
+    }
+}
+
 const PNET_CELL: f32 = 12.0;
 const PNET_STRIDE: f32 = 2.0;
 
 impl MtcnnDetector {
-    pub fn load(models_dir: &Path, config: DetectorConfig, intra_threads: usize) -> Result<Self, VisionError> {
+    pub fn load(
+        models_dir: &Path,
+        config: DetectorConfig,
+        intra_threads: usize,
+    ) -> Result<Self, VisionError> {
         Ok(Self {
             pnet: load_session(models_dir, "mtcnn_pnet.onnx", intra_threads)?,
             rnet: load_session(models_dir, "mtcnn_rnet.onnx", intra_threads)?,
@@ -69,26 +104,83 @@ impl MtcnnDetector {
     }
 
     pub fn detect(&mut self, img: &RgbImage) -> Result<Vec<Detection>, VisionError> {
-        let boxes = self.stage1(img)?;
+        let mut levels = Vec::new();
+        let boxes = self.stage1(img, &mut levels)?;
         if boxes.is_empty() {
             return Ok(Vec::new());
         }
-        let boxes = self.stage2(img, &boxes)?;
+        let src = Sources {
+            full: img,
+            levels: &levels,
+        };
+        let boxes = self.stage2(&src, &boxes)?;
         if boxes.is_empty() {
             return Ok(Vec::new());
         }
-        self.stage3(img, &boxes)
+        let found = self.stage3(&src, &boxes)?;
+        if !self.config.refine_landmarks || found.is_empty() {
+            return Ok(found);
+        }
+        let squares: Vec<BBox> = found.iter().map(|d| d.bbox.squared()).collect();
+        let refined = self.onet_pass(&src, &squares)?;
+        Ok(found
+            .into_iter()
+            .zip(refined)
+            .map(|(d, (_, landmarks, _))| Detection {
+                bbox: d.bbox,
+                landmarks,
+            })
+            .collect())
     }
 
-    fn stage1(&mut self, img: &RgbImage) -> Result<Vec<BBox>, VisionError> {
+    /// O-Net on each box: (score, landmarks in frame coordinates, box regression).
+    #[allow(clippy::type_complexity)]
+    fn onet_pass(
+        &mut self,
+        src: &Sources,
+        boxes: &[BBox],
+    ) -> Result<Vec<(f32, [[f32; 2]; 5], [f32; 4])>, VisionError> {
+        let boxes: Vec<BBox> = boxes.iter().map(BBox::truncated).collect();
+        let buf = Self::crops(src, &boxes, 48);
+        let input = TensorRef::from_array_view(([boxes.len(), 48, 48, 3], &buf[..]))?;
+        let outputs = self.onet.run(ort::inputs![input])?;
+        let (_, reg) = outputs["dense_5"].try_extract_tensor::<f32>()?;
+        let (_, pts) = outputs["dense_6"].try_extract_tensor::<f32>()?;
+        let (_, prob) = outputs["softmax_2"].try_extract_tensor::<f32>()?;
+        Ok(boxes
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let (w, h) = (b.width(), b.height());
+                let p = &pts[i * 10..i * 10 + 10];
+                let mut landmarks = [[0f32; 2]; 5];
+                for (k, lm) in landmarks.iter_mut().enumerate() {
+                    *lm = [w * p[k] + b.x1 - 1.0, h * p[k + 5] + b.y1 - 1.0];
+                }
+                (
+                    prob[i * 2 + 1],
+                    landmarks,
+                    [reg[i * 4], reg[i * 4 + 1], reg[i * 4 + 2], reg[i * 4 + 3]],
+                )
+            })
+            .collect())
+    }
+
+    fn stage1(
+        &mut self,
+        img: &RgbImage,
+        levels: &mut Vec<RgbImage>,
+    ) -> Result<Vec<BBox>, VisionError> {
         let (w, h) = img.dimensions();
         let mut all = Vec::new();
         let mut buf = Vec::new();
         for scale in self.scales(w, h) {
             let sw = (w as f32 * scale).ceil() as usize;
             let sh = (h as f32 * scale).ceil() as usize;
-            buf.resize(sw * sh * 3, 0.0);
-            resample_region(img, 0, 0, w as usize, h as usize, sw, sh, true, &mut buf);
+            // Each level is made from the previous one: the cost follows the (shrinking) level sizes.
+            let next = resize_rgb(levels.last().unwrap_or(img), sw, sh);
+            normalized_transposed(&next, &mut buf);
+            levels.push(next);
             let input = TensorRef::from_array_view(([1usize, sw, sh, 3], &buf[..]))?;
             let outputs = self.pnet.run(ort::inputs![input])?;
             let (reg_shape, reg) = outputs["conv2d_4"].try_extract_tensor::<f32>()?;
@@ -112,7 +204,12 @@ impl MtcnnDetector {
                         y2: ((PNET_STRIDE * r + PNET_CELL) / scale).trunc(),
                         score,
                     });
-                    regs.push([reg[cell * 4], reg[cell * 4 + 1], reg[cell * 4 + 2], reg[cell * 4 + 3]]);
+                    regs.push([
+                        reg[cell * 4],
+                        reg[cell * 4 + 1],
+                        reg[cell * 4 + 2],
+                        reg[cell * 4 + 3],
+                    ]);
                 }
             }
             for i in nms(&level, 0.5, NmsMethod::Union) {
@@ -126,28 +223,46 @@ impl MtcnnDetector {
                 let (b, r) = all[i];
                 // P-Net's regression uses the box size without the +1 of the later stages.
                 let (bw, bh) = (b.x2 - b.x1, b.y2 - b.y1);
-                BBox { x1: b.x1 + r[0] * bw, y1: b.y1 + r[1] * bh, x2: b.x2 + r[2] * bw, y2: b.y2 + r[3] * bh, score: b.score }
-                    .squared()
-                    .truncated()
+                BBox {
+                    x1: b.x1 + r[0] * bw,
+                    y1: b.y1 + r[1] * bh,
+                    x2: b.x2 + r[2] * bw,
+                    y2: b.y2 + r[3] * bh,
+                    score: b.score,
+                }
+                .squared()
+                .truncated()
             })
             .collect();
         Ok(out)
     }
 
     /// Crops each box (inclusive corners; pixels outside the frame are black) to `size x size`.
-    fn crops(img: &RgbImage, boxes: &[BBox], size: usize) -> Vec<f32> {
+    fn crops(src: &Sources, boxes: &[BBox], size: usize) -> Vec<f32> {
         let per = size * size * 3;
         let mut buf = vec![0f32; boxes.len() * per];
         for (b, out) in boxes.iter().zip(buf.chunks_exact_mut(per)) {
-            let bw = (b.x2 - b.x1 + 1.0).max(1.0) as usize;
-            let bh = (b.y2 - b.y1 + 1.0).max(1.0) as usize;
-            resample_region(img, b.x1 as i64 - 1, b.y1 as i64 - 1, bw, bh, size, size, true, out);
+            let bw = (b.x2 - b.x1 + 1.0).max(1.0).trunc() as f64;
+            let bh = (b.y2 - b.y1 + 1.0).max(1.0).trunc() as f64;
+            let (x0, y0) = ((b.x1.trunc() - 1.0) as f64, (b.y1.trunc() - 1.0) as f64);
+            let (level, sx, sy) = src.level_for(bw.max(bh), size);
+            resample_region(
+                level,
+                x0 * sx,
+                y0 * sy,
+                bw * sx,
+                bh * sy,
+                size,
+                size,
+                true,
+                out,
+            );
         }
         buf
     }
 
-    fn stage2(&mut self, img: &RgbImage, boxes: &[BBox]) -> Result<Vec<BBox>, VisionError> {
-        let buf = Self::crops(img, boxes, 24);
+    fn stage2(&mut self, src: &Sources, boxes: &[BBox]) -> Result<Vec<BBox>, VisionError> {
+        let buf = Self::crops(src, boxes, 24);
         let input = TensorRef::from_array_view(([boxes.len(), 24, 24, 3], &buf[..]))?;
         let outputs = self.rnet.run(ort::inputs![input])?;
         let (_, reg) = outputs["dense_2"].try_extract_tensor::<f32>()?;
@@ -161,34 +276,27 @@ impl MtcnnDetector {
                 regs.push([reg[i * 4], reg[i * 4 + 1], reg[i * 4 + 2], reg[i * 4 + 3]]);
             }
         }
-        Ok(nms(&kept, 0.7, NmsMethod::Union).into_iter().map(|i| kept[i].regress(regs[i]).squared()).collect())
+        Ok(nms(&kept, 0.7, NmsMethod::Union)
+            .into_iter()
+            .map(|i| kept[i].regress(regs[i]).squared())
+            .collect())
     }
 
-    fn stage3(&mut self, img: &RgbImage, boxes: &[BBox]) -> Result<Vec<Detection>, VisionError> {
+    fn stage3(&mut self, src: &Sources, boxes: &[BBox]) -> Result<Vec<Detection>, VisionError> {
         let boxes: Vec<BBox> = boxes.iter().map(BBox::truncated).collect();
-        let buf = Self::crops(img, &boxes, 48);
-        let input = TensorRef::from_array_view(([boxes.len(), 48, 48, 3], &buf[..]))?;
-        let outputs = self.onet.run(ort::inputs![input])?;
-        let (_, reg) = outputs["dense_5"].try_extract_tensor::<f32>()?;
-        let (_, pts) = outputs["dense_6"].try_extract_tensor::<f32>()?;
-        let (_, prob) = outputs["softmax_2"].try_extract_tensor::<f32>()?;
         let mut found = Vec::new();
-        for (i, b) in boxes.iter().enumerate() {
-            let score = prob[i * 2 + 1];
-            if score <= self.config.thresholds[2] {
-                continue;
+        for (b, (score, landmarks, reg)) in boxes.iter().zip(self.onet_pass(src, &boxes)?) {
+            if score > self.config.thresholds[2] {
+                found.push(Detection {
+                    bbox: BBox { score, ..*b }.regress(reg),
+                    landmarks,
+                });
             }
-            let b = BBox { score, ..*b };
-            let (w, h) = (b.width(), b.height());
-            let p = &pts[i * 10..i * 10 + 10];
-            let mut landmarks = [[0f32; 2]; 5];
-            for (k, lm) in landmarks.iter_mut().enumerate() {
-                *lm = [w * p[k] + b.x1 - 1.0, h * p[k + 5] + b.y1 - 1.0];
-            }
-            let r = [reg[i * 4], reg[i * 4 + 1], reg[i * 4 + 2], reg[i * 4 + 3]];
-            found.push(Detection { bbox: b.regress(r), landmarks });
         }
         let regressed: Vec<BBox> = found.iter().map(|d| d.bbox).collect();
-        Ok(nms(&regressed, 0.7, NmsMethod::Min).into_iter().map(|i| found[i].clone()).collect())
+        Ok(nms(&regressed, 0.7, NmsMethod::Min)
+            .into_iter()
+            .map(|i| found[i].clone())
+            .collect())
     }
 }

@@ -27,7 +27,10 @@ pub fn l2_normalize(v: &mut [f32]) {
 
 impl Embedder {
     pub fn load(models_dir: &Path, flip: bool, intra_threads: usize) -> Result<Self, VisionError> {
-        Ok(Self { session: load_session(models_dir, "dlib_resnet128.onnx", intra_threads)?, flip })
+        Ok(Self {
+            session: load_session(models_dir, "dlib_resnet128.onnx", intra_threads)?,
+            flip,
+        })
     }
 
     pub fn embed(&mut self, chips: &[RgbImage]) -> Result<Vec<[f32; EMBEDDING_DIM]>, VisionError> {
@@ -39,7 +42,11 @@ impl Embedder {
         let copies = if self.flip { 2 } else { 1 };
         let mut buf = Vec::with_capacity(chips.len() * copies * per);
         for chip in chips {
-            assert_eq!(chip.dimensions(), (CHIP_SIZE, CHIP_SIZE), "chips come from align_chip");
+            assert_eq!(
+                chip.dimensions(),
+                (CHIP_SIZE, CHIP_SIZE),
+                "chips come from align_chip"
+            );
             buf.extend(chip.as_raw().iter().map(|&v| v as f32));
             if self.flip {
                 for row in chip.as_raw().chunks_exact(side * 3) {
@@ -54,7 +61,9 @@ impl Embedder {
         let outputs = self.session.run(ort::inputs![input])?;
         let (shape, data) = outputs["descriptor"].try_extract_tensor::<f32>()?;
         if shape.len() != 2 || shape[0] as usize != n || shape[1] as usize != EMBEDDING_DIM {
-            return Err(VisionError::BadOutput(format!("descriptor shape {shape:?}")));
+            return Err(VisionError::BadOutput(format!(
+                "descriptor shape {shape:?}"
+            )));
         }
         Ok(data
             .chunks_exact(EMBEDDING_DIM * copies)

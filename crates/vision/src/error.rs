@@ -8,7 +8,11 @@ pub enum VisionError {
     #[error("image data is {size} bytes, over the limit of {max} bytes")]
     DataTooLarge { size: usize, max: usize },
     #[error("image is {width}x{height} pixels, over the limit of {max_side} pixels per side")]
-    DimensionsTooLarge { width: u32, height: u32, max_side: u32 },
+    DimensionsTooLarge {
+        width: u32,
+        height: u32,
+        max_side: u32,
+    },
     #[error("image would need more than {max_bytes} bytes to decode")]
     DecodeTooLarge { max_bytes: u64 },
     #[error("unsupported or unrecognised image format")]
@@ -18,7 +22,10 @@ pub enum VisionError {
     #[error(
         "ONNX Runtime library not found at {path}: run `make ort` (installs it from the PyPI onnxruntime=={version} wheel) or set ORT_DYLIB_PATH"
     )]
-    RuntimeMissing { path: PathBuf, version: &'static str },
+    RuntimeMissing {
+        path: PathBuf,
+        version: &'static str,
+    },
     #[error("ONNX Runtime failed to start: {0}")]
     RuntimeInit(String),
     #[error("model file {path} is missing: run `make models` or set ROLLCALL_MODELS_DIR")]

@@ -21,7 +21,12 @@ pub struct PipelineConfig {
 
 impl Default for PipelineConfig {
     fn default() -> Self {
-        Self { models_dir: default_models_dir(), detector: DetectorConfig::default(), flip: true, intra_threads: 1 }
+        Self {
+            models_dir: default_models_dir(),
+            detector: DetectorConfig::default(),
+            flip: true,
+            intra_threads: 1,
+        }
     }
 }
 
@@ -39,11 +44,19 @@ impl Face {
     pub fn box_xywh(&self) -> [u32; 4] {
         let x = self.bbox.x1.max(0.0);
         let y = self.bbox.y1.max(0.0);
-        [x as u32, y as u32, (self.bbox.x2 - x).max(0.0) as u32, (self.bbox.y2 - y).max(0.0) as u32]
+        [
+            x as u32,
+            y as u32,
+            (self.bbox.x2 - x).max(0.0) as u32,
+            (self.bbox.y2 - y).max(0.0) as u32,
+        ]
     }
 
     pub fn centre(&self) -> [f32; 2] {
-        [(self.bbox.x1 + self.bbox.x2) / 2.0, (self.bbox.y1 + self.bbox.y2) / 2.0]
+        [
+            (self.bbox.x1 + self.bbox.x2) / 2.0,
+            (self.bbox.y1 + self.bbox.y2) / 2.0,
+        ]
     }
 }
 
@@ -57,7 +70,11 @@ pub struct Pipeline {
 impl Pipeline {
     pub fn load(config: &PipelineConfig) -> Result<Self, VisionError> {
         Ok(Self {
-            detector: MtcnnDetector::load(&config.models_dir, config.detector.clone(), config.intra_threads)?,
+            detector: MtcnnDetector::load(
+                &config.models_dir,
+                config.detector.clone(),
+                config.intra_threads,
+            )?,
             embedder: Embedder::load(&config.models_dir, config.flip, config.intra_threads)?,
         })
     }
@@ -65,7 +82,10 @@ impl Pipeline {
     /// Every face in the frame, embedded in one batch.
     pub fn analyze(&mut self, img: &RgbImage) -> Result<Vec<Face>, VisionError> {
         let detections = self.detector.detect(img)?;
-        let chips: Vec<RgbImage> = detections.iter().map(|d| align_chip(img, &d.landmarks)).collect();
+        let chips: Vec<RgbImage> = detections
+            .iter()
+            .map(|d| align_chip(img, &d.landmarks))
+            .collect();
         let embeddings = self.embedder.embed(&chips)?;
         Ok(detections
             .into_iter()
@@ -86,6 +106,9 @@ impl Pipeline {
             let c = f.centre();
             (c[0] - cx).powi(2) + (c[1] - cy).powi(2)
         };
-        Ok(self.analyze(img)?.into_iter().min_by(|a, b| dist(a).total_cmp(&dist(b))))
+        Ok(self
+            .analyze(img)?
+            .into_iter()
+            .min_by(|a, b| dist(a).total_cmp(&dist(b))))
     }
 }

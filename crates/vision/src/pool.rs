@@ -26,7 +26,11 @@ pub struct InferencePool {
 
 impl InferencePool {
     /// Loads one pipeline per worker up front, so a missing model fails here and not on the first frame.
-    pub fn new(config: &PipelineConfig, workers: usize, queue: usize) -> Result<Arc<Self>, VisionError> {
+    pub fn new(
+        config: &PipelineConfig,
+        workers: usize,
+        queue: usize,
+    ) -> Result<Arc<Self>, VisionError> {
         let (tx, rx) = sync_channel::<Job>(queue);
         let rx = Arc::new(Mutex::new(rx));
         let mut handles = Vec::with_capacity(workers);
@@ -48,11 +52,18 @@ impl InferencePool {
                 .expect("spawn inference worker");
             handles.push(handle);
         }
-        Ok(Arc::new(Self { sender: Mutex::new(Some(tx)), workers: Mutex::new(handles), size: workers.max(1) }))
+        Ok(Arc::new(Self {
+            sender: Mutex::new(Some(tx)),
+            workers: Mutex::new(handles),
+            size: workers.max(1),
+        }))
     }
 
     /// Queues `job` for the next free worker; the job reports its own result (e.g. through a channel).
-    pub fn try_submit(&self, job: impl FnOnce(&mut Pipeline) + Send + 'static) -> Result<(), PoolError> {
+    pub fn try_submit(
+        &self,
+        job: impl FnOnce(&mut Pipeline) + Send + 'static,
+    ) -> Result<(), PoolError> {
         let guard = self.sender.lock().map_err(|_| PoolError::Closed)?;
         let sender = guard.as_ref().ok_or(PoolError::Closed)?;
         sender.try_send(Box::new(job)).map_err(|e| match e {
@@ -62,8 +73,16 @@ impl InferencePool {
     }
 
     /// Like `try_submit` but waits for room in the queue (batch jobs such as evaluation).
-    pub fn submit(&self, job: impl FnOnce(&mut Pipeline) + Send + 'static) -> Result<(), PoolError> {
-        let sender = self.sender.lock().map_err(|_| PoolError::Closed)?.clone().ok_or(PoolError::Closed)?;
+    pub fn submit(
+        &self,
+        job: impl FnOnce(&mut Pipeline) + Send + 'static,
+    ) -> Result<(), PoolError> {
+        let sender = self
+            .sender
+            .lock()
+            .map_err(|_| PoolError::Closed)?
+            .clone()
+            .ok_or(PoolError::Closed)?;
         sender.send(Box::new(job)).map_err(|_| PoolError::Closed)
     }
 

@@ -29,7 +29,11 @@ impl Quality {
         let roll = dy.atan2(dx).to_degrees();
         // Project the nose onto the eye line: its offset from the midpoint, along the line, is the turn.
         let mid = [(le[0] + re[0]) / 2.0, (le[1] + re[1]) / 2.0];
-        let along = if inter_eye > 0.0 { ((nose[0] - mid[0]) * dx + (nose[1] - mid[1]) * dy) / (inter_eye * inter_eye) } else { 0.0 };
+        let along = if inter_eye > 0.0 {
+            ((nose[0] - mid[0]) * dx + (nose[1] - mid[1]) * dy) / (inter_eye * inter_eye)
+        } else {
+            0.0
+        };
         let frontal = ((1.0 - along.abs() / 0.5).min(1.0 - roll.abs() / 45.0)).clamp(0.0, 1.0);
         Quality {
             box_width: bbox.width(),
@@ -49,15 +53,21 @@ fn laplacian_variance(img: &RgbImage) -> f32 {
     if w < 3 || h < 3 {
         return 0.0;
     }
-    let grey: Vec<f32> =
-        img.pixels().map(|p| 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32).collect();
+    let grey: Vec<f32> = img
+        .pixels()
+        .map(|p| 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32)
+        .collect();
     let mut sum = 0f64;
     let mut sum_sq = 0f64;
     let mut n = 0f64;
     for y in 1..h - 1 {
         for x in 1..w - 1 {
             let c = grey[y * w + x];
-            let l = grey[y * w + x - 1] + grey[y * w + x + 1] + grey[(y - 1) * w + x] + grey[(y + 1) * w + x] - 4.0 * c;
+            let l = grey[y * w + x - 1]
+                + grey[y * w + x + 1]
+                + grey[(y - 1) * w + x]
+                + grey[(y + 1) * w + x]
+                - 4.0 * c;
             sum += l as f64;
             sum_sq += (l * l) as f64;
             n += 1.0;
@@ -76,13 +86,25 @@ mod tests {
     fn flat_image_has_no_sharpness_and_edges_do() {
         let flat = RgbImage::from_pixel(20, 20, Rgb([90, 90, 90]));
         assert_eq!(laplacian_variance(&flat), 0.0);
-        let stripes = RgbImage::from_fn(20, 20, |x, _| if x % 2 == 0 { Rgb([0, 0, 0]) } else { Rgb([255, 255, 255]) });
+        let stripes = RgbImage::from_fn(20, 20, |x, _| {
+            if x % 2 == 0 {
+                Rgb([0, 0, 0])
+            } else {
+                Rgb([255, 255, 255])
+            }
+        });
         assert!(laplacian_variance(&stripes) > 1000.0);
     }
 
     #[test]
     fn pose_from_landmarks() {
-        let bbox = BBox { x1: 0., y1: 0., x2: 99., y2: 99., score: 0.99 };
+        let bbox = BBox {
+            x1: 0.,
+            y1: 0.,
+            x2: 99.,
+            y2: 99.,
+            score: 0.99,
+        };
         let chip = RgbImage::new(150, 150);
         let frontal = [[30., 40.], [70., 40.], [50., 60.], [35., 80.], [65., 80.]];
         let q = Quality::measure(&bbox, &frontal, &chip);

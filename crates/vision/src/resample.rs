@@ -11,12 +11,14 @@ struct Taps {
     weights: Vec<f32>,
 }
 
-fn taps(src_start: i64, src_len: usize, dst_len: usize) -> Vec<Taps> {
-    let scale = src_len as f64 / dst_len as f64;
+/// Source taps for each of `dst_len` outputs covering `[src_start, src_start + src_len)`, which may have
+/// fractional ends (a box mapped into a smaller pyramid level).
+fn taps(src_start: f64, src_len: f64, dst_len: usize) -> Vec<Taps> {
+    let scale = src_len / dst_len as f64;
     (0..dst_len)
         .map(|d| {
             if scale >= 1.0 {
-                let lo = d as f64 * scale;
+                let lo = src_start + d as f64 * scale;
                 let hi = lo + scale;
                 let first = lo.floor() as i64;
                 let last = (hi.ceil() as i64).max(first + 1);
@@ -26,20 +28,30 @@ fn taps(src_start: i64, src_len: usize, dst_len: usize) -> Vec<Taps> {
                         (cover / scale) as f32
                     })
                     .collect();
-                Taps { start: src_start + first, weights }
+                Taps {
+                    start: first,
+                    weights,
+                }
             } else {
-                let centre = ((d as f64 + 0.5) * scale - 0.5).clamp(0.0, (src_len - 1) as f64);
+                let last_px = (src_start + src_len - 1.0).max(src_start);
+                let centre = (src_start + (d as f64 + 0.5) * scale - 0.5).clamp(src_start, last_px);
                 let first = centre.floor();
                 let frac = (centre - first) as f32;
                 let first = first as i64;
-                let second = (first + 1).min(src_len as i64 - 1);
-                let weights = if second == first { vec![1.0] } else { vec![1.0 - frac, frac] };
-                Taps { start: src_start + first, weights }
+                let second = ((first + 1) as f64).min(last_px.ceil()) as i64;
+                let weights = if second == first || frac == 0.0 {
+                    vec![1.0]
+                } else {
+                    vec![1.0 - frac, frac]
+                };
+                Taps {
+                    start: first,
+                    weights,
+                }
             }
         })
         .collect()
 }
-
 
 /// Resamples the rectangle `[x0, x0 + w) x [y0, y0 + h)` of `img` (which may reach outside the image)
 /// into `out_w x out_h` RGB floats, written as `out[(x * out_h + y) * 3 + c]` when `transposed`
@@ -48,23 +60,86 @@ fn taps(src_start: i64, src_len: usize, dst_len: usize) -> Vec<Taps> {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn resample_region(
     img: &RgbImage,
-    x0: i64,
-    y0: i64,
-    w: usize,
-    h: usize,
+    x0: f64,
+    y0: f64,
+    w: f64,
+    h: f64,
     out_w: usize,
     out_h: usize,
     transposed: bool,
     out: &mut [f32],
 ) {
     debug_assert_eq!(out.len(), out_w * out_h * 3);
+    resample_with(img, x0, y0, w, h, out_w, out_h, |ox, oy, px| {
+        let idx = if transposed {
+            (ox * out_h + oy) * 3
+        } else {
+            (oy * out_w + ox) * 3
+        };
+        for c in 0..3 {
+            out[idx + c] = (px[c] - 127.5) * 0.007_812_5;
+        }
+    });
+}
+
+/// The whole image resized to `out_w x out_h` with the same area filter (for the detector's pyramid,
+/// where each level is made from the one before, so that the cost follows the level sizes).
+pub(crate) fn resize_rgb(img: &RgbImage, out_w: usize, out_h: usize) -> RgbImage {
+    let mut out = RgbImage::new(out_w as u32, out_h as u32);
+    let raw: &mut [u8] = &mut out;
+    resample_with(
+        img,
+        0.0,
+        0.0,
+        img.width() as f64,
+        img.height() as f64,
+        out_w,
+        out_h,
+        |ox, oy, px| {
+            let idx = (oy * out_w + ox) * 3;
+            for c in 0..3 {
+                raw[idx + c] = px[c].round().clamp(0.0, 255.0) as u8;
+            }
+        },
+    );
+    out
+}
+
+/// `(v - 127.5) / 128` of every pixel, width-major (the layout the MTCNN nets take).
+pub(crate) fn normalized_transposed(img: &RgbImage, out: &mut Vec<f32>) {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    out.clear();
+    out.resize(w * h * 3, 0.0);
+    for (i, px) in img.as_raw().chunks_exact(3).enumerate() {
+        let (x, y) = (i % w, i / w);
+        let idx = (x * h + y) * 3;
+        for c in 0..3 {
+            out[idx + c] = (px[c] as f32 - 127.5) * 0.007_812_5;
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn resample_with(
+    img: &RgbImage,
+    x0: f64,
+    y0: f64,
+    w: f64,
+    h: f64,
+    out_w: usize,
+    out_h: usize,
+    mut emit: impl FnMut(usize, usize, [f32; 3]),
+) {
     let (iw, ih) = (img.width() as i64, img.height() as i64);
     let xt = taps(x0, w, out_w);
     let yt = taps(y0, h, out_h);
     let raw = img.as_raw();
     // Horizontal pass over every source row the vertical taps touch, then the vertical pass.
     let row_lo = yt.first().map(|t| t.start).unwrap_or(0);
-    let row_hi = yt.last().map(|t| t.start + t.weights.len() as i64).unwrap_or(0);
+    let row_hi = yt
+        .last()
+        .map(|t| t.start + t.weights.len() as i64)
+        .unwrap_or(0);
     let rows = (row_hi - row_lo).max(0) as usize;
     let mut tmp = vec![0f32; rows * out_w * 3];
     for r in 0..rows {
@@ -100,10 +175,7 @@ pub(crate) fn resample_region(
                 acc[1] += wgt * p[1];
                 acc[2] += wgt * p[2];
             }
-            let idx = if transposed { (ox * out_h + oy) * 3 } else { (oy * out_w + ox) * 3 };
-            for c in 0..3 {
-                out[idx + c] = (acc[c] - 127.5) * 0.007_812_5;
-            }
+            emit(ox, oy, acc);
         }
     }
 }
@@ -121,7 +193,7 @@ mod tests {
     fn halving_averages_two_by_two_blocks() {
         let img = RgbImage::from_fn(4, 2, |x, _| Rgb([x as u8 * 10, 0, 255]));
         let mut out = vec![0f32; 2 * 3];
-        resample_region(&img, 0, 0, 4, 2, 2, 1, false, &mut out);
+        resample_region(&img, 0.0, 0.0, 4.0, 2.0, 2, 1, false, &mut out);
         assert!((out[0] - norm(5.0)).abs() < 1e-5);
         assert!((out[3] - norm(25.0)).abs() < 1e-5);
         assert!((out[2] - norm(255.0)).abs() < 1e-5);
@@ -132,7 +204,7 @@ mod tests {
         let img = RgbImage::from_pixel(2, 2, Rgb([200, 200, 200]));
         let mut out = vec![0f32; 4 * 4 * 3];
         // Region twice the image, starting 2 pixels left of it: the left half of the output is black.
-        resample_region(&img, -2, 0, 4, 4, 4, 4, true, &mut out);
+        resample_region(&img, -2.0, 0.0, 4.0, 4.0, 4, 4, true, &mut out);
         let at = |x: usize, y: usize| out[(x * 4 + y) * 3];
         assert!((at(0, 0) - norm(0.0)).abs() < 1e-5);
         assert!((at(3, 0) - norm(200.0)).abs() < 1e-5);
@@ -140,10 +212,23 @@ mod tests {
     }
 
     #[test]
+    fn resized_image_and_normalised_layout_agree_with_direct_resampling() {
+        let img = RgbImage::from_fn(9, 7, |x, y| Rgb([(x * 20) as u8, (y * 30) as u8, 77]));
+        let small = resize_rgb(&img, 4, 3);
+        let mut direct = vec![0f32; 4 * 3 * 3];
+        resample_region(&img, 0.0, 0.0, 9.0, 7.0, 4, 3, true, &mut direct);
+        let mut via = Vec::new();
+        normalized_transposed(&small, &mut via);
+        for (a, b) in direct.iter().zip(&via) {
+            assert!((a - b).abs() <= 0.5 / 128.0 + 1e-6, "{a} vs {b}");
+        }
+    }
+
+    #[test]
     fn enlarging_interpolates() {
         let img = RgbImage::from_fn(2, 1, |x, _| Rgb([x as u8 * 100, 0, 0]));
         let mut out = vec![0f32; 4 * 3];
-        resample_region(&img, 0, 0, 2, 1, 4, 1, false, &mut out);
+        resample_region(&img, 0.0, 0.0, 2.0, 1.0, 4, 1, false, &mut out);
         let vals: Vec<f32> = (0..4).map(|i| out[i * 3] * 128.0 + 127.5).collect();
         assert!((vals[0] - 0.0).abs() < 1e-3 && (vals[3] - 100.0).abs() < 1e-3);
         assert!(vals[1] > 0.0 && vals[1] < vals[2] && vals[2] < 100.0);

@@ -24,13 +24,20 @@ fn dylib_path() -> PathBuf {
 pub fn ort_environment() -> Result<&'static ort::environment::Environment, VisionError> {
     let path = dylib_path();
     if !path.exists() {
-        return Err(VisionError::RuntimeMissing { path, version: ORT_VERSION });
+        return Err(VisionError::RuntimeMissing {
+            path,
+            version: ORT_VERSION,
+        });
     }
     let env = ENVIRONMENT.get_or_init(|| {
         let builder = ort::init_from(&path).map_err(|e| e.to_string())?;
-        builder.with_name("rollcall").build().map_err(|e| e.to_string())
+        builder
+            .with_name("rollcall")
+            .build()
+            .map_err(|e| e.to_string())
     });
-    env.as_ref().map_err(|e| VisionError::RuntimeInit(e.clone()))
+    env.as_ref()
+        .map_err(|e| VisionError::RuntimeInit(e.clone()))
 }
 
 /// Where the bundled models live: `ROLLCALL_MODELS_DIR`, else `models/` of this checkout.
@@ -55,6 +62,9 @@ pub(crate) fn load_session(
         .with_intra_threads(intra_threads)
         .map_err(ort::Error::from)?
         .with_inter_threads(1)
+        .map_err(ort::Error::from)?
+        // Spinning idle threads steal the core that another pipeline (or the caller) needs next.
+        .with_intra_op_spinning(false)
         .map_err(ort::Error::from)?
         .commit_from_file(&path)?;
     Ok(session)

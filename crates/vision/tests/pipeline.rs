@@ -6,7 +6,9 @@ use image::{imageops, Rgb, RgbImage};
 use rollcall_vision::{decode_image, DecodeLimits, Face, Pipeline, PipelineConfig};
 
 fn fixture(name: &str) -> RgbImage {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/faces").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/faces")
+        .join(name);
     decode_image(&std::fs::read(&path).unwrap(), &DecodeLimits::default()).unwrap()
 }
 
@@ -17,7 +19,11 @@ fn pipeline() -> Pipeline {
 /// Faces the detector is sure of. The portraits also hold a small low-score false positive (a 32-pixel
 /// patch of shirt in obama.jpg at score ~0.8), which the reference Python MTCNN reports too.
 fn confident(p: &mut Pipeline, img: &RgbImage) -> Vec<Face> {
-    p.analyze(img).unwrap().into_iter().filter(|f| f.quality.detector_score >= 0.95).collect()
+    p.analyze(img)
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.quality.detector_score >= 0.95)
+        .collect()
 }
 
 fn only_face(p: &mut Pipeline, img: &RgbImage) -> Face {
@@ -27,7 +33,11 @@ fn only_face(p: &mut Pipeline, img: &RgbImage) -> Face {
 }
 
 fn cosine(a: &Face, b: &Face) -> f32 {
-    a.embedding.iter().zip(&b.embedding).map(|(x, y)| x * y).sum()
+    a.embedding
+        .iter()
+        .zip(&b.embedding)
+        .map(|(x, y)| x * y)
+        .sum()
 }
 
 #[test]
@@ -37,9 +47,16 @@ fn same_person_scores_above_different_person() {
     let obama2 = only_face(&mut p, &fixture("obama2.jpg"));
     let obama3 = only_face(&mut p, &fixture("obama3.jpg"));
     let biden = only_face(&mut p, &fixture("biden.jpg"));
-    let same = cosine(&obama, &obama2).min(cosine(&obama, &obama3)).min(cosine(&obama2, &obama3));
-    let different = cosine(&obama, &biden).max(cosine(&obama2, &biden)).max(cosine(&obama3, &biden));
-    assert!(same > different + 0.1, "same {same} vs different {different}");
+    let same = cosine(&obama, &obama2)
+        .min(cosine(&obama, &obama3))
+        .min(cosine(&obama2, &obama3));
+    let different = cosine(&obama, &biden)
+        .max(cosine(&obama2, &biden))
+        .max(cosine(&obama3, &biden));
+    assert!(
+        same > different + 0.1,
+        "same {same} vs different {different}"
+    );
     let norm: f32 = obama.embedding.iter().map(|x| x * x).sum();
     assert!((norm - 1.0).abs() < 1e-4);
 }
@@ -50,19 +67,30 @@ fn landmarks_sit_inside_the_box_in_anatomical_order() {
     let face = only_face(&mut p, &fixture("obama.jpg"));
     let b = face.bbox;
     for [x, y] in face.landmarks {
-        assert!(x > b.x1 && x < b.x2 && y > b.y1 && y < b.y2, "{:?} outside {:?}", face.landmarks, b);
+        assert!(
+            x > b.x1 && x < b.x2 && y > b.y1 && y < b.y2,
+            "{:?} outside {:?}",
+            face.landmarks,
+            b
+        );
     }
     let [le, re, nose, ml, mr] = face.landmarks;
     assert!(le[0] < re[0] && ml[0] < mr[0]);
     assert!(nose[1] > le[1] && nose[1] < ml[1]);
     let q = face.quality;
-    assert!(q.detector_score > 0.9 && q.inter_eye > 30.0 && q.frontal > 0.5 && q.sharpness > 0.0, "{q:?}");
+    assert!(
+        q.detector_score > 0.9 && q.inter_eye > 30.0 && q.frontal > 0.5 && q.sharpness > 0.0,
+        "{q:?}"
+    );
 }
 
 #[test]
 fn blank_and_noise_images_have_no_face() {
     let mut p = pipeline();
-    assert!(p.analyze(&RgbImage::from_pixel(640, 480, Rgb([128, 128, 128]))).unwrap().is_empty());
+    assert!(p
+        .analyze(&RgbImage::from_pixel(640, 480, Rgb([128, 128, 128])))
+        .unwrap()
+        .is_empty());
     let mut seed = 12345u32;
     let noise = RgbImage::from_fn(320, 240, |_, _| {
         seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
@@ -79,7 +107,8 @@ fn two_people_in_one_frame_are_two_faces_with_their_identities() {
     let biden = fixture("biden.jpg");
     let obama_alone = only_face(&mut p, &obama);
     let biden_alone = only_face(&mut p, &biden);
-    let mut frame = RgbImage::from_pixel(obama.width() + biden.width() + 40, 700, Rgb([30, 30, 30]));
+    let mut frame =
+        RgbImage::from_pixel(obama.width() + biden.width() + 40, 700, Rgb([30, 30, 30]));
     imageops::overlay(&mut frame, &obama, 0, 0);
     imageops::overlay(&mut frame, &biden, (obama.width() + 40) as i64, 20);
     let mut faces = confident(&mut p, &frame);
@@ -92,13 +121,29 @@ fn two_people_in_one_frame_are_two_faces_with_their_identities() {
 #[test]
 fn small_faces_need_a_small_enough_minimum_face_size() {
     let obama = fixture("obama.jpg");
-    let tiny = imageops::resize(&obama, obama.width() / 8, obama.height() / 8, imageops::FilterType::Triangle);
+    let tiny = imageops::resize(
+        &obama,
+        obama.width() / 8,
+        obama.height() / 8,
+        imageops::FilterType::Triangle,
+    );
     let mut frame = RgbImage::from_pixel(320, 240, Rgb([90, 90, 90]));
     imageops::overlay(&mut frame, &tiny, 100, 60);
     let mut coarse = PipelineConfig::default();
     coarse.detector.min_face = 80.0;
-    assert!(Pipeline::load(&coarse).unwrap().analyze(&frame).unwrap().is_empty());
+    assert!(Pipeline::load(&coarse)
+        .unwrap()
+        .analyze(&frame)
+        .unwrap()
+        .is_empty());
     let mut fine = PipelineConfig::default();
     fine.detector.min_face = 12.0;
-    assert_eq!(Pipeline::load(&fine).unwrap().analyze(&frame).unwrap().len(), 1);
+    assert_eq!(
+        Pipeline::load(&fine)
+            .unwrap()
+            .analyze(&frame)
+            .unwrap()
+            .len(),
+        1
+    );
 }

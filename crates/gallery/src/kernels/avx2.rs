@@ -39,7 +39,11 @@ pub(super) unsafe fn dot_rows(query: &[f32], rows: &[f32], out: &mut [f32]) {
             // SAFETY: i + 16 <= body <= dim, so every load stays inside the query and the row.
             unsafe {
                 acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q.add(i)), _mm256_loadu_ps(v.add(i)), acc0);
-                acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q.add(i + 8)), _mm256_loadu_ps(v.add(i + 8)), acc1);
+                acc1 = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(q.add(i + 8)),
+                    _mm256_loadu_ps(v.add(i + 8)),
+                    acc1,
+                );
             }
             i += 16;
         }

@@ -19,7 +19,11 @@ pub(super) unsafe fn dot_rows(query: &[f32], rows: &[f32], out: &mut [f32]) {
             // SAFETY: i + 32 <= dim.
             unsafe {
                 acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(q.add(i)), _mm512_loadu_ps(v.add(i)), acc0);
-                acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(q.add(i + 16)), _mm512_loadu_ps(v.add(i + 16)), acc1);
+                acc1 = _mm512_fmadd_ps(
+                    _mm512_loadu_ps(q.add(i + 16)),
+                    _mm512_loadu_ps(v.add(i + 16)),
+                    acc1,
+                );
             }
             i += 32;
         }

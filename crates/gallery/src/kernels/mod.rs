@@ -71,13 +71,20 @@ impl Backend {
     }
 
     fn check(self) {
-        assert!(Backend::available().contains(&self), "{} is not available on this CPU", self.name());
+        assert!(
+            Backend::available().contains(&self),
+            "{} is not available on this CPU",
+            self.name()
+        );
     }
 
     /// `out[i] = query . rows[i*dim .. (i+1)*dim]`.
     pub fn dot_rows(self, query: &[f32], rows: &[f32], out: &mut [f32]) {
         let dim = query.len();
-        assert!(dim > 0 && rows.len() == dim * out.len(), "rows must hold out.len() vectors of query.len()");
+        assert!(
+            dim > 0 && rows.len() == dim * out.len(),
+            "rows must hold out.len() vectors of query.len()"
+        );
         match self {
             Backend::Scalar => scalar::dot_rows(query, rows, out),
             #[cfg(target_arch = "x86_64")]
@@ -106,7 +113,10 @@ impl Backend {
     /// `out[i] = query . rows[i*dim .. (i+1)*dim]` on int8 vectors, accumulated exactly in i32.
     pub fn dot_rows_i8(self, query: &[i8], rows: &[i8], out: &mut [i32]) {
         let dim = query.len();
-        assert!(dim > 0 && rows.len() == dim * out.len(), "rows must hold out.len() vectors of query.len()");
+        assert!(
+            dim > 0 && rows.len() == dim * out.len(),
+            "rows must hold out.len() vectors of query.len()"
+        );
         match self {
             Backend::Scalar => scalar::dot_rows_i8(query, rows, out),
             #[cfg(target_arch = "x86_64")]
@@ -179,7 +189,10 @@ mod tests {
                 scalar::dot_rows(&q, &data, &mut want);
                 backend.dot_rows(&q, &data, &mut got);
                 for (w, g) in want.iter().zip(&got) {
-                    assert!((w - g).abs() <= 1e-4 * (dim as f32).sqrt(), "{backend:?} dim {dim}: {w} vs {g}");
+                    assert!(
+                        (w - g).abs() <= 1e-4 * (dim as f32).sqrt(),
+                        "{backend:?} dim {dim}: {w} vs {g}"
+                    );
                 }
             }
         }
@@ -192,8 +205,12 @@ mod tests {
             for dim in LENGTHS {
                 let rows = 5;
                 // Include the extremes: -128 * -128 sums are where 16-bit shortcuts overflow.
-                let q: Vec<i8> = (0..dim).map(|i| if i % 5 == 0 { -128 } else { rng.gen() }).collect();
-                let data: Vec<i8> = (0..dim * rows).map(|i| if i % 3 == 0 { -128 } else { rng.gen() }).collect();
+                let q: Vec<i8> = (0..dim)
+                    .map(|i| if i % 5 == 0 { -128 } else { rng.gen() })
+                    .collect();
+                let data: Vec<i8> = (0..dim * rows)
+                    .map(|i| if i % 3 == 0 { -128 } else { rng.gen() })
+                    .collect();
                 let mut want = vec![0i32; rows];
                 let mut got = vec![0i32; rows];
                 scalar::dot_rows_i8(&q, &data, &mut want);

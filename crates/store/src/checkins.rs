@@ -1,0 +1,175 @@
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::sittings::Sitting;
+use crate::{Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckinRecord {
+    pub delegate_id: i64,
+    pub full_name: String,
+    pub delegation: String,
+    pub method: String,
+    pub score: Option<f64>,
+    pub checked_in_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckinOutcome {
+    New(CheckinRecord),
+    Already(CheckinRecord),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DelegationCount {
+    pub delegation: String,
+    pub eligible: i64,
+    pub present: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attendance {
+    pub sitting_id: i64,
+    pub eligible: i64,
+    /// Eligible delegates checked in (others may check in, but do not count toward quorum).
+    pub present: i64,
+    pub required: i64,
+    pub quorum_reached: bool,
+    pub by_delegation: Vec<DelegationCount>,
+    pub checkins: Vec<CheckinRecord>,
+}
+
+const SELECT: &str =
+    "SELECT c.delegate_id, d.full_name, d.delegation, c.method, c.score, c.checked_in_at \
+     FROM checkins c JOIN delegates d ON d.id = c.delegate_id";
+
+fn from_row(r: &AnyRow) -> Result<CheckinRecord, StoreError> {
+    Ok(CheckinRecord {
+        delegate_id: r.try_get("delegate_id")?,
+        full_name: r.try_get("full_name")?,
+        delegation: r.try_get("delegation")?,
+        method: r.try_get("method")?,
+        score: r.try_get("score")?,
+        checked_in_at: r.try_get("checked_in_at")?,
+    })
+}
+
+impl Store {
+    /// Records a check-in once: a second one for the same delegate and sitting returns the first.
+    /// The row is committed before this returns, so an acknowledged check-in survives a crash.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn check_in(
+        &self,
+        sitting_id: i64,
+        delegate_id: i64,
+        method: &str,
+        score: Option<f64>,
+        reason: Option<&str>,
+        actor: &str,
+        at_ms: i64,
+    ) -> Result<CheckinOutcome, StoreError> {
+        if self.delegate(delegate_id).await?.is_none() {
+            return Err(StoreError::NotFound("delegate"));
+        }
+        let r = sqlx::query(
+            "INSERT INTO checkins (sitting_id, delegate_id, method, score, reason, actor, checked_in_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sitting_id, delegate_id) DO NOTHING",
+        )
+        .bind(sitting_id)
+        .bind(delegate_id)
+        .bind(method)
+        .bind(score)
+        .bind(reason)
+        .bind(actor)
+        .bind(at_ms)
+        .execute(&self.pool)
+        .await?;
+        let record = sqlx::query(&format!(
+            "{SELECT} WHERE c.sitting_id = $1 AND c.delegate_id = $2"
+        ))
+        .bind(sitting_id)
+        .bind(delegate_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let record = from_row(&record)?;
+        Ok(if r.rows_affected() > 0 {
+            CheckinOutcome::New(record)
+        } else {
+            CheckinOutcome::Already(record)
+        })
+    }
+
+    pub async fn remove_checkin(
+        &self,
+        sitting_id: i64,
+        delegate_id: i64,
+    ) -> Result<bool, StoreError> {
+        let r = sqlx::query("DELETE FROM checkins WHERE sitting_id = $1 AND delegate_id = $2")
+            .bind(sitting_id)
+            .bind(delegate_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    pub async fn is_checked_in(
+        &self,
+        sitting_id: i64,
+        delegate_id: i64,
+    ) -> Result<bool, StoreError> {
+        let r =
+            sqlx::query("SELECT 1 AS one FROM checkins WHERE sitting_id = $1 AND delegate_id = $2")
+                .bind(sitting_id)
+                .bind(delegate_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(r.is_some())
+    }
+
+    pub async fn attendance(&self, sitting: &Sitting) -> Result<Attendance, StoreError> {
+        let rows = sqlx::query(
+            "SELECT d.delegation AS delegation, COUNT(*) AS eligible, COUNT(c.delegate_id) AS present \
+             FROM delegates d LEFT JOIN checkins c ON c.delegate_id = d.id AND c.sitting_id = $1 \
+             WHERE d.eligible = 1 GROUP BY d.delegation ORDER BY d.delegation",
+        )
+        .bind(sitting.id)
+        .fetch_all(&self.pool)
+        .await?;
+        let by_delegation: Vec<DelegationCount> = rows
+            .iter()
+            .map(|r| {
+                Ok(DelegationCount {
+                    delegation: r.try_get("delegation")?,
+                    eligible: r.try_get("eligible")?,
+                    present: r.try_get("present")?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let eligible = by_delegation.iter().map(|d| d.eligible).sum();
+        let present = by_delegation.iter().map(|d| d.present).sum();
+        let required = sitting.quorum_rule.required(
+            sitting.quorum_numerator,
+            sitting.quorum_denominator,
+            eligible,
+        );
+        let checkins = sqlx::query(&format!(
+            "{SELECT} WHERE c.sitting_id = $1 ORDER BY c.checked_in_at, c.id"
+        ))
+        .bind(sitting.id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect::<Result<_, _>>()?;
+        Ok(Attendance {
+            sitting_id: sitting.id,
+            eligible,
+            present,
+            required,
+            quorum_reached: present >= required,
+            by_delegation,
+            checkins,
+        })
+    }
+}

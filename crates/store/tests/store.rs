@@ -1,0 +1,395 @@
+mod common;
+
+use rollcall_store::{
+    CheckinOutcome, DelegatePatch, NewDelegate, QuorumRule, SittingStatus, Store, StoreError,
+};
+
+fn delegate(ext: &str, name: &str, delegation: &str, eligible: bool) -> NewDelegate {
+    NewDelegate {
+        external_id: ext.into(),
+        full_name: name.into(),
+        delegation: delegation.into(),
+        eligible,
+    }
+}
+
+#[tokio::test]
+async fn delegates_are_created_found_updated_and_unique() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let a = s
+            .create_delegate(&delegate("A-1", "Ada Lovelace", "North", true))
+            .await
+            .unwrap();
+        s.create_delegate(&delegate("B-2", "Charles Babbage", "South", true))
+            .await
+            .unwrap();
+        let err = s
+            .create_delegate(&delegate("A-1", "Someone Else", "North", true))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict(ref m) if m.contains("A-1")),
+            "{}: {err}",
+            db.label
+        );
+        assert_eq!(
+            s.delegates(Some("lovel")).await.unwrap().len(),
+            1,
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            s.delegates(Some("%")).await.unwrap().len(),
+            0,
+            "{}: wildcards are literal",
+            db.label
+        );
+        assert_eq!(s.delegates(None).await.unwrap().len(), 2);
+        let patched = s
+            .update_delegate(
+                a.id,
+                &DelegatePatch {
+                    eligible: Some(false),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(!patched.eligible && patched.full_name == "Ada Lovelace");
+        let clash = s
+            .update_delegate(
+                a.id,
+                &DelegatePatch {
+                    external_id: Some("B-2".into()),
+                    ..Default::default()
+                },
+            )
+            .await;
+        assert!(
+            matches!(clash, Err(StoreError::Conflict(_))),
+            "{}",
+            db.label
+        );
+        assert!(matches!(
+            s.update_delegate(999, &DelegatePatch::default()).await,
+            Err(StoreError::NotFound(_))
+        ));
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn erasing_a_delegate_removes_photos_templates_and_checkins() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let d = s
+            .create_delegate(&delegate("X", "Grace Hopper", "East", true))
+            .await
+            .unwrap();
+        let q = serde_json::json!({"inter_eye": 50.0});
+        let (p1, t1) = s
+            .add_photo(d.id, b"jpeg bytes", &q, "m1", &[0.5, -0.5])
+            .await
+            .unwrap();
+        s.add_photo(d.id, b"more", &q, "m1", &[0.1, 0.2])
+            .await
+            .unwrap();
+        assert_eq!(s.templates("m1").await.unwrap().len(), 2);
+        assert_eq!(
+            s.templates("m1").await.unwrap()[0].embedding,
+            vec![0.5, -0.5]
+        );
+        assert_eq!(t1.photo_id, p1.id);
+        assert!(s.delete_photo(d.id, p1.id).await.unwrap());
+        assert!(!s.delete_photo(d.id, p1.id).await.unwrap());
+        assert_eq!(s.delegate(d.id).await.unwrap().unwrap().photos, 1);
+        let sitting = s
+            .create_sitting("Plenary", 1, 2, QuorumRule::MoreThan)
+            .await
+            .unwrap();
+        s.check_in(sitting.id, d.id, "manual", None, Some("desk"), "token:1", 1)
+            .await
+            .unwrap();
+        assert!(s.delete_delegate(d.id).await.unwrap(), "{}", db.label);
+        assert!(s.templates("m1").await.unwrap().is_empty());
+        assert!(s.photos(d.id).await.unwrap().is_empty());
+        assert_eq!(s.attendance(&sitting).await.unwrap().checkins.len(), 0);
+        assert!(!s.delete_delegate(d.id).await.unwrap());
+        assert!(matches!(
+            s.add_photo(d.id, b"x", &q, "m1", &[1.0]).await,
+            Err(StoreError::NotFound(_))
+        ));
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn one_sitting_open_at_a_time() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let a = s
+            .create_sitting("Morning", 1, 2, QuorumRule::MoreThan)
+            .await
+            .unwrap();
+        let b = s
+            .create_sitting("Afternoon", 2, 3, QuorumRule::AtLeast)
+            .await
+            .unwrap();
+        assert_eq!(a.status, SittingStatus::Draft);
+        assert_eq!(
+            s.open_sitting(a.id).await.unwrap().status,
+            SittingStatus::Open
+        );
+        let err = s.open_sitting(b.id).await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict(ref m) if m.contains("another")),
+            "{}: {err}",
+            db.label
+        );
+        assert!(matches!(
+            s.close_sitting(b.id).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            s.close_sitting(a.id).await.unwrap().status,
+            SittingStatus::Closed
+        );
+        assert!(
+            matches!(s.open_sitting(a.id).await, Err(StoreError::Conflict(_))),
+            "closed stays closed"
+        );
+        assert_eq!(
+            s.open_sitting(b.id).await.unwrap().status,
+            SittingStatus::Open
+        );
+        assert_eq!(s.open_sitting_now().await.unwrap().unwrap().id, b.id);
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn check_in_is_recorded_once_and_counts_toward_quorum() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let mut ids = Vec::new();
+        for (i, (delegation, eligible)) in [
+            ("North", true),
+            ("North", true),
+            ("South", true),
+            ("South", false),
+        ]
+        .iter()
+        .enumerate()
+        {
+            ids.push(
+                s.create_delegate(&delegate(
+                    &format!("E{i}"),
+                    &format!("Person {i}"),
+                    delegation,
+                    *eligible,
+                ))
+                .await
+                .unwrap()
+                .id,
+            );
+        }
+        let sitting = s
+            .create_sitting("Vote", 1, 2, QuorumRule::MoreThan)
+            .await
+            .unwrap();
+        let att = s.attendance(&sitting).await.unwrap();
+        assert_eq!(
+            (att.eligible, att.present, att.required, att.quorum_reached),
+            (3, 0, 2, false)
+        );
+        let first = s
+            .check_in(
+                sitting.id,
+                ids[0],
+                "kiosk",
+                Some(0.05),
+                None,
+                "token:7",
+                1000,
+            )
+            .await
+            .unwrap();
+        assert!(matches!(first, CheckinOutcome::New(_)));
+        let again = s
+            .check_in(
+                sitting.id,
+                ids[0],
+                "manual",
+                None,
+                Some("retry"),
+                "token:8",
+                2000,
+            )
+            .await
+            .unwrap();
+        match again {
+            CheckinOutcome::Already(r) => {
+                assert_eq!((r.method.as_str(), r.checked_in_at), ("kiosk", 1000))
+            }
+            other => panic!("{}: {other:?}", db.label),
+        }
+        // The ineligible delegate may check in but does not count.
+        s.check_in(
+            sitting.id,
+            ids[3],
+            "manual",
+            None,
+            Some("observer"),
+            "token:8",
+            3000,
+        )
+        .await
+        .unwrap();
+        let att = s.attendance(&sitting).await.unwrap();
+        assert_eq!(
+            (att.present, att.quorum_reached, att.checkins.len()),
+            (1, false, 2),
+            "{}",
+            db.label
+        );
+        s.check_in(
+            sitting.id,
+            ids[2],
+            "kiosk",
+            Some(0.04),
+            None,
+            "token:7",
+            4000,
+        )
+        .await
+        .unwrap();
+        let att = s.attendance(&sitting).await.unwrap();
+        assert_eq!((att.present, att.quorum_reached), (2, true));
+        let north = att
+            .by_delegation
+            .iter()
+            .find(|d| d.delegation == "North")
+            .unwrap();
+        assert_eq!((north.eligible, north.present), (2, 1));
+        assert!(s.remove_checkin(sitting.id, ids[2]).await.unwrap());
+        assert!(!s.remove_checkin(sitting.id, ids[2]).await.unwrap());
+        assert!(!s.attendance(&sitting).await.unwrap().quorum_reached);
+        assert!(matches!(
+            s.check_in(sitting.id, 9999, "manual", None, None, "t", 1)
+                .await,
+            Err(StoreError::NotFound(_))
+        ));
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_check_ins_of_one_delegate_make_one_record() {
+    for db in common::databases().await {
+        let s = db.store.clone();
+        let d = s
+            .create_delegate(&delegate("C", "Concurrent", "X", true))
+            .await
+            .unwrap();
+        let sitting = s
+            .create_sitting("S", 1, 2, QuorumRule::MoreThan)
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    s.check_in(sitting.id, d.id, "kiosk", Some(0.1), None, "k", i)
+                        .await
+                })
+            })
+            .collect();
+        let mut new = 0;
+        for t in tasks {
+            if let CheckinOutcome::New(_) = t.await.unwrap().unwrap() {
+                new += 1;
+            }
+        }
+        assert_eq!(new, 1, "{}", db.label);
+        assert_eq!(s.attendance(&sitting).await.unwrap().checkins.len(), 1);
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn frames_and_tokens() {
+    for db in common::databases().await {
+        let s = &db.store;
+        assert_eq!(s.frame_response(1, "f-1").await.unwrap(), None);
+        assert_eq!(
+            s.save_frame_response(1, "f-1", "first").await.unwrap(),
+            "first"
+        );
+        assert_eq!(
+            s.save_frame_response(1, "f-1", "second").await.unwrap(),
+            "first",
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            s.frame_response(2, "f-1").await.unwrap(),
+            None,
+            "frame ids are per kiosk"
+        );
+        assert_eq!(s.count_tokens().await.unwrap(), 0);
+        let id = s.create_token("door 1", "kiosk", "hash-abc").await.unwrap();
+        assert_eq!(
+            s.token_by_hash("hash-abc").await.unwrap().unwrap().role,
+            "kiosk"
+        );
+        assert!(s.revoke_token(id).await.unwrap());
+        assert_eq!(s.token_by_hash("hash-abc").await.unwrap(), None);
+        s.audit("token:1", "delegate.erase", "delegate:5", "")
+            .await
+            .unwrap();
+        assert_eq!(s.audit_log(10).await.unwrap()[0].2, "delegate.erase");
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn data_survives_reopening_the_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("r.db").display());
+    let s = Store::connect(&url).await.unwrap();
+    let d = s
+        .create_delegate(&delegate("P", "Persistent", "Y", true))
+        .await
+        .unwrap();
+    let sitting = s
+        .create_sitting("S", 1, 2, QuorumRule::AtLeast)
+        .await
+        .unwrap();
+    s.check_in(sitting.id, d.id, "kiosk", Some(0.2), None, "k", 5)
+        .await
+        .unwrap();
+    s.close().await;
+    let s = Store::connect(&url).await.unwrap();
+    assert_eq!(s.attendance(&sitting).await.unwrap().present, 1);
+}
+
+#[tokio::test]
+async fn unreachable_database_is_a_clear_unavailable_error() {
+    let err = Store::connect("postgres://nobody:secret@127.0.0.1:1/none")
+        .await
+        .unwrap_err();
+    assert!(err.is_unavailable(), "{err}");
+    assert!(!err.to_string().contains("secret"));
+    assert!(matches!(
+        Store::connect("mysql://x").await,
+        Err(StoreError::BadUrl(_))
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::connect(&format!("sqlite://{}", dir.path().join("d.db").display()))
+        .await
+        .unwrap();
+    s.close().await;
+    let err = s.delegates(None).await.unwrap_err();
+    assert!(err.is_unavailable(), "{err}");
+}
