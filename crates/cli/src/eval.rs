@@ -197,7 +197,10 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     if jobs.is_empty() {
         bail!("no images found under {}", args.dataset.display());
     }
-    let mut config = PipelineConfig { flip: !args.no_flip, ..PipelineConfig::default() };
+    let mut config = PipelineConfig {
+        flip: !args.no_flip,
+        ..PipelineConfig::default()
+    };
     config.detector.min_face = args.min_face;
     config.detector.refine_landmarks = args.refine_landmarks;
     let pool = InferencePool::new(&config, args.workers, args.workers * 2)?;

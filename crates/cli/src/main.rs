@@ -2,6 +2,7 @@
 
 mod detect_cmd;
 mod eval;
+mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -22,6 +23,11 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Detect faces in image files and print boxes, landmarks and quality as JSON lines.
     Detect(detect_cmd::DetectArgs),
+    /// Run the check-in server (HTTP API).
+    Serve(serve::ServeArgs),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(serve::TokenCommand),
     /// The one-command demo (server, enrolment, kiosk replay, live quorum).
     Demo,
 }
@@ -38,6 +44,8 @@ fn main() {
     let result = match cli.command {
         Command::Eval(args) => eval::run(args),
         Command::Detect(args) => detect_cmd::run(args),
+        Command::Serve(args) => serve::serve(args),
+        Command::Token(cmd) => serve::token(cmd),
         Command::Demo => Err(anyhow::anyhow!(
             "the demo is not built yet: it arrives with the kiosk/demo issue (#5); see README for what works today"
         )),

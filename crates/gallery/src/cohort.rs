@@ -52,6 +52,33 @@ impl Cohort {
         self.ids.len()
     }
 
+    pub fn push(&mut self, id: u64, v: &[f32]) -> Result<(), GalleryError> {
+        if v.len() != self.dim {
+            return Err(GalleryError::DimensionMismatch {
+                expected: self.dim,
+                got: v.len(),
+            });
+        }
+        self.ids.push(id);
+        self.rows.extend_from_slice(v);
+        Ok(())
+    }
+
+    /// Drops every member of delegate `id` (erasure removes the vectors from memory).
+    pub fn remove(&mut self, id: u64) {
+        let dim = self.dim;
+        let mut rows = Vec::with_capacity(self.rows.len());
+        let mut ids = Vec::with_capacity(self.ids.len());
+        for (i, &m) in self.ids.iter().enumerate() {
+            if m != id {
+                ids.push(m);
+                rows.extend_from_slice(&self.rows[i * dim..(i + 1) * dim]);
+            }
+        }
+        self.ids = ids;
+        self.rows = rows;
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }
@@ -125,6 +152,18 @@ mod tests {
         .unwrap();
         // Scores 1.0, 0.8, 0.6: skip 1.0, mean of the next two is 0.7.
         assert!((c.probe_offset(&[1.0, 0.0]).unwrap() + 0.35).abs() < 1e-6);
+    }
+
+    #[test]
+    fn push_and_remove_members() {
+        let mut c = Cohort::new(2, 1, std::iter::empty()).unwrap();
+        c.push(1, &[1.0, 0.0]).unwrap();
+        c.push(2, &[0.0, 1.0]).unwrap();
+        c.push(1, &[0.6, 0.8]).unwrap();
+        c.remove(1);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.template_bias(&[0.0, 1.0], 9).unwrap(), -0.5);
+        assert!(c.push(3, &[1.0]).is_err());
     }
 
     #[test]

@@ -21,7 +21,7 @@ use sqlx::AnyPool;
 pub use checkins::{Attendance, CheckinOutcome, CheckinRecord, DelegationCount};
 pub use delegates::{Delegate, DelegatePatch, NewDelegate};
 pub use error::StoreError;
-pub use photos::{PhotoRecord, TemplateRecord};
+pub use photos::{PhotoRecord, TemplateRecord, TEMPLATES_CHANNEL};
 pub use sittings::{QuorumRule, Sitting, SittingStatus};
 pub use tokens::TokenRecord;
 

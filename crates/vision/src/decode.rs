@@ -38,8 +38,16 @@ pub fn decode_image(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, Vis
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| VisionError::Corrupt(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(VisionError::UnsupportedFormat);
+    match reader.format() {
+        None => return Err(VisionError::UnsupportedFormat),
+        Some(image::ImageFormat::Jpeg) if !jpeg_is_complete(bytes) => {
+            // The JPEG decoder fills a cut-off image with grey rather than failing; a half photo
+            // must not be enrolled or judged, so a missing end-of-image marker is an error.
+            return Err(VisionError::Corrupt(
+                "truncated JPEG (no end-of-image marker after the last scan)".into(),
+            ));
+        }
+        Some(_) => {}
     }
     let mut image_limits = Limits::default();
     image_limits.max_image_width = Some(limits.max_side);
@@ -63,6 +71,16 @@ pub fn decode_image(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, Vis
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| map_error(e, limits))?;
     image.apply_orientation(orientation);
     Ok(image.into_rgb8())
+}
+
+/// True when an end-of-image marker (FF D9) follows the last start-of-scan (FF DA). Inside scan data
+/// a 0xFF byte is always stuffed or a restart marker, so these two byte pairs are real markers.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last_sos = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    match last_sos {
+        Some(pos) => bytes[pos..].windows(2).any(|w| w == [0xFF, 0xD9]),
+        None => false,
+    }
 }
 
 fn map_error(err: ImageError, limits: &DecodeLimits) -> VisionError {
@@ -149,6 +167,22 @@ mod tests {
             decode_image(&png[..png.len() - 30], &DecodeLimits::default()),
             Err(VisionError::Corrupt(_))
         ));
+    }
+
+    #[test]
+    fn refuses_a_jpeg_cut_anywhere_in_its_scan() {
+        let bytes = encode(&sample(), ImageFormat::Jpeg);
+        let sos = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]).unwrap();
+        for cut in [sos + 20, bytes.len() - 2, bytes.len() - 1] {
+            let err = decode_image(&bytes[..cut], &DecodeLimits::default()).unwrap_err();
+            assert!(
+                matches!(err, VisionError::Corrupt(_)),
+                "cut at {cut}: {err}"
+            );
+        }
+        let mut trailing = bytes.clone();
+        trailing.extend_from_slice(b"trailing bytes after EOI are common and harmless");
+        assert!(decode_image(&trailing, &DecodeLimits::default()).is_ok());
     }
 
     #[test]

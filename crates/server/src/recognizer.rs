@@ -1,0 +1,238 @@
+//! The server's side of recognition: the inference pool (off the async runtime, bounded), the
+//! gallery of enrolled templates with their AS-norm biases, and the cohort those biases come from.
+
+use std::sync::{Arc, RwLock};
+
+use axum::http::StatusCode;
+use rollcall_gallery::{Cohort, Gallery, ScanMode};
+use rollcall_store::Store;
+use rollcall_vision::{
+    decode_image, DecodeLimits, Face, InferencePool, PipelineConfig, VisionError, EMBEDDING_DIM,
+};
+
+use crate::config::Config;
+use crate::error::AppError;
+
+/// Written with each template, so that a model change can never mix incompatible vectors.
+pub const MODEL_ID: &str = "mtcnn+dlib-resnet128-v1/flip";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Match {
+    pub delegate_id: i64,
+    pub score: f32,
+    /// Best score among all other delegates (`-inf` when there is none).
+    pub runner_up: f32,
+}
+
+#[derive(Debug)]
+pub struct Recognizer {
+    pool: Arc<InferencePool>,
+    limits: DecodeLimits,
+    gallery: RwLock<Arc<Gallery>>,
+    cohort: RwLock<Arc<Cohort>>,
+    cohort_top_n: usize,
+    cohort_max: usize,
+    min_cohort: usize,
+    thresholds: (f32, f32),
+}
+
+fn read<T>(lock: &RwLock<Arc<T>>) -> Arc<T> {
+    Arc::clone(&lock.read().unwrap_or_else(|e| e.into_inner()))
+}
+
+pub fn image_error(e: VisionError) -> AppError {
+    match e {
+        VisionError::DataTooLarge { .. }
+        | VisionError::DimensionsTooLarge { .. }
+        | VisionError::DecodeTooLarge { .. } => AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "image_too_large",
+            e.to_string(),
+        ),
+        VisionError::EmptyImage | VisionError::UnsupportedFormat | VisionError::Corrupt(_) => {
+            AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_image",
+                e.to_string(),
+            )
+        }
+        other => AppError::Internal(other.to_string()),
+    }
+}
+
+impl Recognizer {
+    pub fn new(cfg: &Config) -> Result<Self, VisionError> {
+        let mut pipeline = PipelineConfig::default();
+        if let Some(dir) = &cfg.models_dir {
+            pipeline.models_dir = dir.clone();
+        }
+        pipeline.detector.min_face = cfg.recognition.min_face;
+        let pool = InferencePool::new(&pipeline, cfg.workers, cfg.queue)?;
+        Ok(Recognizer {
+            pool,
+            limits: DecodeLimits {
+                max_bytes: cfg.max_upload_bytes,
+                ..DecodeLimits::default()
+            },
+            gallery: RwLock::new(Arc::new(Gallery::new(EMBEDDING_DIM))),
+            cohort: RwLock::new(Arc::new(
+                Cohort::new(
+                    EMBEDDING_DIM,
+                    cfg.recognition.cohort_top_n,
+                    std::iter::empty(),
+                )
+                .expect("empty cohort"),
+            )),
+            cohort_top_n: cfg.recognition.cohort_top_n,
+            cohort_max: cfg.recognition.cohort_max,
+            min_cohort: cfg.recognition.min_cohort,
+            thresholds: (
+                cfg.recognition.match_threshold,
+                cfg.recognition.raw_match_threshold,
+            ),
+        })
+    }
+
+    /// Decodes and analyses an image on an inference worker. `AppError::Busy` when every worker is
+    /// taken and the queue is full: the caller answers 503 rather than queueing without bound.
+    pub async fn analyze(&self, bytes: Vec<u8>) -> Result<Vec<Face>, AppError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let limits = self.limits;
+        self.pool.try_submit(move |p| {
+            let result = decode_image(&bytes, &limits).and_then(|img| p.analyze(&img));
+            let _ = tx.send(result);
+        })?;
+        rx.await
+            .map_err(|_| AppError::Internal("inference worker dropped the job".into()))?
+            .map_err(image_error)
+    }
+
+    /// (Re)builds the gallery and the cohort from every template in the store.
+    pub async fn load(&self, store: &Store) -> Result<usize, AppError> {
+        let templates = store.templates(MODEL_ID).await?;
+        // The cohort is the gallery itself, or an evenly spaced sample of it when it is larger.
+        let step = templates.len().div_ceil(self.cohort_max.max(1)).max(1);
+        let cohort = Cohort::new(
+            EMBEDDING_DIM,
+            self.cohort_top_n,
+            templates
+                .iter()
+                .step_by(step)
+                .map(|t| (t.delegate_id as u64, t.embedding.as_slice())),
+        )
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let gallery = Gallery::new(EMBEDDING_DIM);
+        let normalise = cohort.len() >= self.min_cohort;
+        let mut rows = Vec::with_capacity(templates.len());
+        for t in &templates {
+            let bias = if normalise {
+                cohort
+                    .template_bias(&t.embedding, t.delegate_id as u64)
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+            } else {
+                0.0
+            };
+            rows.push((t.delegate_id as u64, t.embedding.as_slice(), bias));
+        }
+        gallery
+            .add_biased(rows)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        *self.cohort.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cohort);
+        *self.gallery.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(gallery);
+        Ok(templates.len())
+    }
+
+    /// Whether scores are AS-normalised (enough people in the cohort) or raw cosines.
+    pub fn normalised(&self) -> bool {
+        read(&self.cohort).len() >= self.min_cohort
+    }
+
+    /// The match threshold on the scale `candidates` currently returns.
+    pub fn threshold(&self) -> f32 {
+        if self.normalised() {
+            self.thresholds.0
+        } else {
+            self.thresholds.1
+        }
+    }
+
+    pub async fn add_template(
+        &self,
+        store: &Store,
+        delegate_id: i64,
+        embedding: &[f32],
+    ) -> Result<(), AppError> {
+        let cohort = read(&self.cohort);
+        if cohort.len() < self.cohort_max && cohort.len() + 1 == self.min_cohort {
+            // The cohort becomes large enough for AS-norm: every bias is computed afresh.
+            self.load(store).await?;
+            return Ok(());
+        }
+        let bias = if cohort.len() >= self.min_cohort {
+            cohort
+                .template_bias(embedding, delegate_id as u64)
+                .map_err(|e| AppError::Internal(e.to_string()))?
+        } else {
+            0.0
+        };
+        read(&self.gallery)
+            .add_biased([(delegate_id as u64, embedding, bias)])
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        if cohort.len() < self.cohort_max {
+            let mut next = (*cohort).clone();
+            next.push(delegate_id as u64, embedding)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            *self.cohort.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+        }
+        Ok(())
+    }
+
+    /// Takes the delegate out of search and out of the cohort, at once.
+    pub async fn remove_delegate(&self, store: &Store, delegate_id: i64) -> Result<(), AppError> {
+        let was_normalised = self.normalised();
+        read(&self.gallery).remove(delegate_id as u64);
+        let mut next = (*read(&self.cohort)).clone();
+        next.remove(delegate_id as u64);
+        *self.cohort.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+        if was_normalised && !self.normalised() {
+            self.load(store).await?;
+        }
+        Ok(())
+    }
+
+    /// The best `k` delegates for an embedding, with AS-normalised scores.
+    pub fn candidates(&self, embedding: &[f32], k: usize) -> Result<Vec<(i64, f32)>, AppError> {
+        let cohort = read(&self.cohort);
+        let offset = if cohort.len() >= self.min_cohort {
+            cohort
+                .probe_offset(embedding)
+                .map_err(|e| AppError::Internal(e.to_string()))?
+        } else {
+            0.0
+        };
+        let hits = read(&self.gallery)
+            .search(embedding, k, ScanMode::Exact)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(hits
+            .into_iter()
+            .map(|h| (h.id as i64, h.score + offset))
+            .collect())
+    }
+
+    pub fn best_match(&self, embedding: &[f32]) -> Result<Option<Match>, AppError> {
+        let c = self.candidates(embedding, 2)?;
+        Ok(c.first().map(|&(delegate_id, score)| Match {
+            delegate_id,
+            score,
+            runner_up: c.get(1).map_or(f32::NEG_INFINITY, |x| x.1),
+        }))
+    }
+
+    pub fn templates(&self) -> usize {
+        read(&self.gallery).len()
+    }
+
+    pub fn shutdown(&self) {
+        self.pool.shutdown();
+    }
+}

@@ -1,0 +1,328 @@
+use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use rollcall_store::{Delegate, DelegatePatch, NewDelegate};
+use rollcall_vision::Face;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::read_image;
+use crate::auth::{allow, Caller};
+use crate::error::AppError;
+use crate::metrics::Metrics;
+use crate::recognizer::MODEL_ID;
+use crate::AppState;
+
+fn check_fields(
+    external_id: Option<&str>,
+    full_name: Option<&str>,
+    delegation: Option<&str>,
+) -> Result<(), AppError> {
+    for (name, value, max) in [
+        ("external_id", external_id, 128),
+        ("full_name", full_name, 256),
+        ("delegation", delegation, 256),
+    ] {
+        if let Some(v) = value {
+            if v.trim().is_empty() || v.chars().count() > max {
+                return Err(AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_field",
+                    format!("{name} must be 1 to {max} characters"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(
+    body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, AppError> {
+    body.map(|Json(v)| v)
+        .map_err(|e| AppError::new(e.status(), "invalid_json", e.body_text()))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<NewDelegate>, axum::extract::rejection::JsonRejection>,
+) -> Result<impl IntoResponse, AppError> {
+    caller.require(allow::STAFF)?;
+    let new = json_body(body)?;
+    check_fields(
+        Some(&new.external_id),
+        Some(&new.full_name),
+        Some(&new.delegation),
+    )?;
+    let d = state.store.create_delegate(&new).await?;
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "delegate.create",
+            &format!("delegate:{}", d.id),
+            "",
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(d)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<Delegate>>, AppError> {
+    caller.require(allow::READ_DELEGATES)?;
+    Ok(Json(state.store.delegates(q.q.as_deref()).await?))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    caller.require(allow::READ_DELEGATES)?;
+    let d = state
+        .store
+        .delegate(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("delegate"))?;
+    let photos: Vec<_> = state
+        .store
+        .photos(id)
+        .await?
+        .into_iter()
+        .map(|p| json!({"photo_id": p.id, "quality": p.quality}))
+        .collect();
+    let mut v = serde_json::to_value(d).map_err(|e| AppError::Internal(e.to_string()))?;
+    v["photo_list"] = json!(photos);
+    Ok(Json(v))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<DelegatePatch>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Delegate>, AppError> {
+    caller.require(allow::STAFF)?;
+    let patch = json_body(body)?;
+    check_fields(
+        patch.external_id.as_deref(),
+        patch.full_name.as_deref(),
+        patch.delegation.as_deref(),
+    )?;
+    let d = state.store.update_delegate(id, &patch).await?;
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "delegate.update",
+            &format!("delegate:{id}"),
+            "",
+        )
+        .await?;
+    Ok(Json(d))
+}
+
+/// Erases a delegate: photos, templates (database and memory) and check-ins. The audit keeps only ids.
+pub async fn erase(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    caller.require(allow::ADMIN)?;
+    if !state.store.delete_delegate(id).await? {
+        return Err(AppError::not_found("delegate"));
+    }
+    state.recognizer.remove_delegate(&state.store, id).await?;
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "delegate.erase",
+            &format!("delegate:{id}"),
+            "photos, templates and check-ins erased",
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn refuse(reason: &'static str, message: impl Into<String>) -> AppError {
+    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, reason, message)
+}
+
+/// The enrolment gate: exactly one clear, large, frontal face that is nobody else already.
+fn enrolment_face(state: &AppState, faces: Vec<Face>) -> Result<Face, AppError> {
+    let gate = &state.config.enrolment;
+    let mut faces: Vec<Face> = faces
+        .into_iter()
+        .filter(|f| f.quality.detector_score >= gate.min_detector_score)
+        .collect();
+    faces.sort_by(|a, b| b.quality.inter_eye.total_cmp(&a.quality.inter_eye));
+    let Some(main) = faces.first().cloned() else {
+        return Err(refuse("no_face", "no face was found in the photo"));
+    };
+    let others = faces
+        .iter()
+        .skip(1)
+        .filter(|f| f.quality.inter_eye >= 0.5 * main.quality.inter_eye)
+        .count();
+    if others > 0 {
+        return Err(refuse(
+            "multiple_faces",
+            format!(
+                "the photo shows {} faces; enrol one person per photo",
+                others + 1
+            ),
+        ));
+    }
+    let q = main.quality;
+    if q.inter_eye < gate.min_inter_eye {
+        return Err(refuse(
+            "face_too_small",
+            format!(
+                "the eyes are {:.0} px apart; at least {:.0} px are needed",
+                q.inter_eye, gate.min_inter_eye
+            ),
+        ));
+    }
+    if q.sharpness < gate.min_sharpness {
+        return Err(refuse(
+            "blurry",
+            format!(
+                "the face is blurred (sharpness {:.1}, at least {:.1} needed)",
+                q.sharpness, gate.min_sharpness
+            ),
+        ));
+    }
+    if q.frontal < gate.min_frontal {
+        return Err(refuse(
+            "not_frontal",
+            format!(
+                "the face is turned (frontal {:.2}, at least {:.2} needed)",
+                q.frontal, gate.min_frontal
+            ),
+        ));
+    }
+    Ok(main)
+}
+
+pub async fn add_photo(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<impl IntoResponse, AppError> {
+    caller.require(allow::STAFF)?;
+    let delegate = state
+        .store
+        .delegate(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("delegate"))?;
+    let image = read_image(&state, req).await?;
+    let faces = state
+        .recognizer
+        .analyze(image.clone())
+        .await
+        .inspect_err(|e| {
+            if matches!(e, AppError::Busy) {
+                Metrics::inc(&state.metrics.busy);
+            }
+        })?;
+    let face = enrolment_face(&state, faces)?;
+    for (other, score) in state.recognizer.candidates(&face.embedding, 2)? {
+        if other != delegate.id && score >= state.recognizer.threshold() {
+            let name = state
+                .store
+                .delegate(other)
+                .await?
+                .map(|d| d.full_name)
+                .unwrap_or_default();
+            return Err(
+                refuse("duplicate_of", "this face already matches another delegate").with_detail(
+                    json!({"delegate": {"id": other, "full_name": name}, "score": score}),
+                ),
+            );
+        }
+    }
+    let quality =
+        serde_json::to_value(face.quality).map_err(|e| AppError::Internal(e.to_string()))?;
+    let (photo, _) = state
+        .store
+        .add_photo(id, &image, &quality, MODEL_ID, &face.embedding)
+        .await?;
+    state
+        .recognizer
+        .add_template(&state.store, id, &face.embedding)
+        .await?;
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "photo.add",
+            &format!("delegate:{id}"),
+            &format!("photo:{}", photo.id),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"photo_id": photo.id, "quality": quality})),
+    ))
+}
+
+pub async fn delete_photo(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, photo_id)): Path<(i64, i64)>,
+) -> Result<StatusCode, AppError> {
+    caller.require(allow::STAFF)?;
+    if !state.store.delete_photo(id, photo_id).await? {
+        return Err(AppError::not_found("photo"));
+    }
+    // Rebuild from the store: the delegate's other photos stay searchable, this one is gone.
+    state.recognizer.load(&state.store).await?;
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "photo.erase",
+            &format!("delegate:{id}"),
+            &format!("photo:{photo_id}"),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Top-5 candidates for the largest face of an image (enrolment desks, audits).
+pub async fn identify(
+    State(state): State<AppState>,
+    caller: Caller,
+    req: Request,
+) -> Result<Json<serde_json::Value>, AppError> {
+    caller.require(allow::STAFF)?;
+    let image = read_image(&state, req).await?;
+    let faces = state.recognizer.analyze(image).await?;
+    let face = faces
+        .into_iter()
+        .filter(|f| f.quality.detector_score >= state.config.enrolment.min_detector_score)
+        .max_by(|a, b| a.quality.inter_eye.total_cmp(&b.quality.inter_eye))
+        .ok_or_else(|| refuse("no_face", "no face was found in the image"))?;
+    let mut candidates = Vec::new();
+    for (id, score) in state.recognizer.candidates(&face.embedding, 5)? {
+        if let Some(d) = state.store.delegate(id).await? {
+            candidates.push(json!({"delegate": {"id": d.id, "full_name": d.full_name, "delegation": d.delegation}, "score": score,
+                "above_threshold": score >= state.recognizer.threshold()}));
+        }
+    }
+    Ok(Json(
+        json!({"box": face.box_xywh(), "candidates": candidates}),
+    ))
+}

@@ -1,0 +1,36 @@
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::auth::{allow, Caller};
+use crate::error::AppError;
+use crate::AppState;
+
+/// 200 once the server can take frames (models loaded, database reachable).
+pub async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
+    state.store.ping().await?;
+    Ok(Json(
+        json!({"status": "ok", "templates": state.recognizer.templates()}),
+    ))
+}
+
+/// Prometheus text. Open on a loopback listener (a local scraper), admin-only on any other.
+pub async fn metrics(
+    State(state): State<AppState>,
+    caller: Result<Caller, AppError>,
+) -> Result<Response, AppError> {
+    if !state.config.listen.ip().is_loopback() {
+        caller?.require(allow::ADMIN)?;
+    }
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(state.recognizer.templates()),
+    )
+        .into_response())
+}
+
+pub async fn not_found() -> AppError {
+    AppError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}

@@ -1,0 +1,334 @@
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::stream::{self, Stream, StreamExt};
+use rollcall_store::{Attendance, CheckinOutcome, QuorumRule, Sitting, SittingStatus};
+use serde::Deserialize;
+use serde_json::json;
+use tokio_stream::wrappers::BroadcastStream;
+
+use crate::auth::{allow, Caller};
+use crate::error::AppError;
+use crate::events::AttendanceEvent;
+use crate::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct Quorum {
+    numerator: i64,
+    denominator: i64,
+    rule: QuorumRule,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewSitting {
+    name: String,
+    quorum: Quorum,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<NewSitting>, axum::extract::rejection::JsonRejection>,
+) -> Result<impl IntoResponse, AppError> {
+    caller.require(allow::ADMIN)?;
+    let Json(new) = body.map_err(|e| AppError::new(e.status(), "invalid_json", e.body_text()))?;
+    let q = &new.quorum;
+    if new.name.trim().is_empty()
+        || q.denominator <= 0
+        || q.numerator < 0
+        || q.numerator > q.denominator
+    {
+        return Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_quorum",
+            "name must be set and the quorum a fraction 0 <= numerator <= denominator, denominator > 0",
+        ));
+    }
+    let s = state
+        .store
+        .create_sitting(new.name.trim(), q.numerator, q.denominator, q.rule)
+        .await?;
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "sitting.create",
+            &format!("sitting:{}", s.id),
+            "",
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(s)))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<Sitting>>, AppError> {
+    caller.require(allow::ATTENDANCE)?;
+    Ok(Json(state.store.sittings().await?))
+}
+
+pub async fn open(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Sitting>, AppError> {
+    caller.require(allow::ADMIN)?;
+    let s = state.store.open_sitting(id).await?;
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "sitting.open",
+            &format!("sitting:{id}"),
+            "",
+        )
+        .await?;
+    Ok(Json(s))
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Sitting>, AppError> {
+    caller.require(allow::ADMIN)?;
+    let s = state.store.close_sitting(id).await?;
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "sitting.close",
+            &format!("sitting:{id}"),
+            "",
+        )
+        .await?;
+    Ok(Json(s))
+}
+
+async fn sitting(state: &AppState, id: i64) -> Result<Sitting, AppError> {
+    state
+        .store
+        .sitting(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("sitting"))
+}
+
+/// Publishes the new counts after a check-in or correction.
+pub(crate) async fn announce(
+    state: &AppState,
+    sitting: &Sitting,
+    kind: &'static str,
+    delegate_id: i64,
+    method: &str,
+    at: i64,
+) -> Result<(), AppError> {
+    let att = state.store.attendance(sitting).await?;
+    let d = state.store.delegate(delegate_id).await?;
+    state.events.publish(AttendanceEvent {
+        sitting_id: sitting.id,
+        kind,
+        delegate_id,
+        full_name: d.as_ref().map(|d| d.full_name.clone()).unwrap_or_default(),
+        delegation: d.map(|d| d.delegation).unwrap_or_default(),
+        method: method.to_string(),
+        at,
+        eligible: att.eligible,
+        present: att.present,
+        required: att.required,
+        quorum_reached: att.quorum_reached,
+    });
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ManualCheckin {
+    delegate_id: i64,
+    reason: String,
+}
+
+pub async fn manual_checkin(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<ManualCheckin>, axum::extract::rejection::JsonRejection>,
+) -> Result<impl IntoResponse, AppError> {
+    caller.require(allow::STAFF)?;
+    let Json(m) = body.map_err(|e| AppError::new(e.status(), "invalid_json", e.body_text()))?;
+    if m.reason.trim().is_empty() {
+        return Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reason_required",
+            "a manual check-in needs a reason",
+        ));
+    }
+    let s = sitting(&state, id).await?;
+    if s.status != SittingStatus::Open {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "sitting_not_open",
+            "check-ins are taken for the open sitting only",
+        ));
+    }
+    let now = chrono::Utc::now().timestamp_millis();
+    let outcome = state
+        .store
+        .check_in(
+            id,
+            m.delegate_id,
+            "manual",
+            None,
+            Some(m.reason.trim()),
+            &caller.actor(),
+            now,
+        )
+        .await?;
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "checkin.manual",
+            &format!("delegate:{}", m.delegate_id),
+            &format!("sitting:{id}"),
+        )
+        .await?;
+    let (status, code) = match outcome {
+        CheckinOutcome::New(_) => {
+            announce(&state, &s, "checkin", m.delegate_id, "manual", now).await?;
+            (StatusCode::CREATED, "checked_in")
+        }
+        CheckinOutcome::Already(_) => (StatusCode::OK, "already_checked_in"),
+    };
+    Ok((
+        status,
+        Json(json!({"status": code, "delegate_id": m.delegate_id})),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RemoveQuery {
+    reason: Option<String>,
+}
+
+pub async fn remove_checkin(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, delegate_id)): Path<(i64, i64)>,
+    Query(q): Query<RemoveQuery>,
+) -> Result<StatusCode, AppError> {
+    caller.require(allow::STAFF)?;
+    let s = sitting(&state, id).await?;
+    if !state.store.remove_checkin(id, delegate_id).await? {
+        return Err(AppError::not_found("check-in"));
+    }
+    let reason = q.reason.unwrap_or_default();
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "checkin.remove",
+            &format!("delegate:{delegate_id}"),
+            &format!("sitting:{id} reason:{reason}"),
+        )
+        .await?;
+    announce(
+        &state,
+        &s,
+        "checkout",
+        delegate_id,
+        "manual",
+        chrono::Utc::now().timestamp_millis(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn attendance(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Attendance>, AppError> {
+    caller.require(allow::ATTENDANCE)?;
+    let s = sitting(&state, id).await?;
+    Ok(Json(state.store.attendance(&s).await?))
+}
+
+fn csv_field(s: &str) -> String {
+    // Quote everything; also defuse spreadsheet formulas in names.
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+pub async fn attendance_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    caller.require(allow::ATTENDANCE)?;
+    let s = sitting(&state, id).await?;
+    let att = state.store.attendance(&s).await?;
+    let mut out = String::from("delegate_id,full_name,delegation,method,checked_in_at\n");
+    for c in &att.checkins {
+        let at = chrono::DateTime::from_timestamp_millis(c.checked_in_at)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        out += &format!(
+            "{},{},{},{},{}\n",
+            c.delegate_id,
+            csv_field(&c.full_name),
+            csv_field(&c.delegation),
+            c.method,
+            at
+        );
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"attendance-{id}.csv\""),
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+/// Server-sent events: a `snapshot` with the current counts, then one event per check-in or correction.
+pub async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    caller.require(allow::ATTENDANCE)?;
+    let s = sitting(&state, id).await?;
+    let rx = state.events.subscribe();
+    let att = state.store.attendance(&s).await?;
+    let snapshot = Event::default().event("snapshot").json_data(json!({
+        "sitting_id": id, "eligible": att.eligible, "present": att.present, "required": att.required, "quorum_reached": att.quorum_reached
+    }));
+    let first = stream::iter(snapshot.ok().map(Ok));
+    let updates = BroadcastStream::new(rx).filter_map(move |e| async move {
+        match e {
+            Ok(ev) if ev.sitting_id == id => {
+                Event::default().event(ev.kind).json_data(&ev).ok().map(Ok)
+            }
+            // A slow client that missed events gets told to reload rather than see wrong counts.
+            Err(_) => Some(Ok(Event::default().event("lagged").data("reload"))),
+            _ => None,
+        }
+    });
+    Ok(
+        Sse::new(first.chain(updates).take_until(state.events.closed()))
+            .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))),
+    )
+}
