@@ -7,7 +7,7 @@ export ORT_DYLIB_PATH ?= $(ORT_LIB)
 EVAL_DATA ?= $(CURDIR)/../shared/eval/lfw-dev
 CARGO ?= cargo
 
-.PHONY: all build test demo ort models eval eval-dlib bench bench-gallery bench-pipeline lint fmt clean help
+.PHONY: all build test demo ort models eval eval-dlib bench bench-gallery bench-pipeline bench-load lint fmt clean help
 
 all: build
 
@@ -40,13 +40,17 @@ eval: build
 	./target/release/rollcall eval $(EVAL_DATA)
 
 # Benchmarks run their peers (FAISS, dlib) in the same run, from a .venv made by tools/venv.sh.
-bench: bench-pipeline bench-gallery
+bench: bench-pipeline bench-gallery bench-load
 
 bench-pipeline: ort
 	$(CARGO) bench -p rollcall-benches --bench pipeline
 
 bench-gallery:
 	$(CARGO) bench -p rollcall-benches --bench gallery
+
+# 8 kiosks posting frames to a real server at 30 frames/s for 20 s.
+bench-load: ort
+	$(CARGO) bench -p rollcall-benches --bench load
 
 # The dlib peer's accuracy under the same protocol (about 5 minutes on 2 cores).
 eval-dlib:

@@ -1,6 +1,7 @@
 //! The `rollcall` binary: a thin layer of argument parsing over the library crates.
 
 mod detect_cmd;
+mod enrol;
 mod eval;
 mod serve;
 
@@ -28,6 +29,8 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(serve::TokenCommand),
+    /// Enrol delegates from a CSV and a folder of photos named by external_id, through a server's API.
+    Enrol(enrol::EnrolArgs),
     /// The one-command demo (server, enrolment, kiosk replay, live quorum).
     Demo,
 }
@@ -45,6 +48,7 @@ fn main() {
         Command::Eval(args) => eval::run(args),
         Command::Detect(args) => detect_cmd::run(args),
         Command::Serve(args) => serve::serve(args),
+        Command::Enrol(args) => enrol::run(args),
         Command::Token(cmd) => serve::token(cmd),
         Command::Demo => Err(anyhow::anyhow!(
             "the demo is not built yet: it arrives with the kiosk/demo issue (#5); see README for what works today"

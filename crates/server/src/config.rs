@@ -14,8 +14,10 @@ pub struct Config {
     pub database_url: Option<String>,
     pub data_dir: PathBuf,
     pub models_dir: Option<PathBuf>,
-    /// Largest accepted request body (images, imports), bytes.
+    /// Largest accepted image (a photo or a frame), bytes.
     pub max_upload_bytes: usize,
+    /// Largest accepted bulk import (CSV plus a zip of photos), bytes.
+    pub max_import_bytes: usize,
     /// Inference workers (one pipeline each) and how many requests may wait for one.
     pub workers: usize,
     pub queue: usize,
@@ -77,6 +79,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             models_dir: None,
             max_upload_bytes: 10 * 1024 * 1024,
+            max_import_bytes: 512 * 1024 * 1024,
             workers: cores,
             queue: cores * 2,
             recognition: Recognition::default(),
@@ -126,6 +129,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("models_dir", &self.models_dir)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("max_import_bytes", &self.max_import_bytes)
             .field("workers", &self.workers)
             .field("queue", &self.queue)
             .field("recognition", &self.recognition)
@@ -205,6 +209,7 @@ impl Config {
         env!("ROLLCALL_DATA_DIR", self.data_dir);
         env!("ROLLCALL_MODELS_DIR", some self.models_dir);
         env!("ROLLCALL_MAX_UPLOAD_BYTES", self.max_upload_bytes);
+        env!("ROLLCALL_MAX_IMPORT_BYTES", self.max_import_bytes);
         env!("ROLLCALL_WORKERS", self.workers);
         env!("ROLLCALL_QUEUE", self.queue);
         env!("ROLLCALL_MIN_FACE", self.recognition.min_face);

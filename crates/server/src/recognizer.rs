@@ -107,6 +107,18 @@ impl Recognizer {
             .map_err(image_error)
     }
 
+    /// Like `analyze`, but waits for a free worker instead of answering busy (bulk imports).
+    pub async fn analyze_waiting(&self, bytes: Vec<u8>) -> Result<Vec<Face>, AppError> {
+        loop {
+            match self.analyze(bytes.clone()).await {
+                Err(AppError::Busy) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// (Re)builds the gallery and the cohort from every template in the store.
     pub async fn load(&self, store: &Store) -> Result<usize, AppError> {
         let templates = store.templates(MODEL_ID).await?;

@@ -887,3 +887,153 @@ async fn bad_json_and_unknown_routes_get_json_errors() {
     );
     srv.stop().await;
 }
+
+fn zip_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, data) in files {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn bulk_import_reports_every_row() {
+    for srv in TestServer::all(|_| {}).await {
+        srv.delegate("EXISTS", "Already There", "West").await;
+        let csv = "external_id,full_name,delegation,eligible\n\
+                   OB,Barack Obama,USA,yes\n\
+                   JB,Joe Biden,USA,true\n\
+                   NOPHOTO,No Photo,East,no\n\
+                   EXISTS,Already There,West,\n\
+                   ,Missing Id,East,\n\
+                   BLANK,Blank Photo,East,\n";
+        let blank = jpeg(&RgbImage::from_pixel(200, 200, Rgb([10, 10, 10])));
+        let photos = zip_of(&[
+            ("OB.jpg", fixture_bytes("obama.jpg")),
+            ("photos/JB.JPEG", fixture_bytes("biden.jpg")),
+            ("BLANK.png", blank),
+        ]);
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "csv",
+                reqwest::multipart::Part::text(csv).file_name("delegates.csv"),
+            )
+            .part(
+                "photos",
+                reqwest::multipart::Part::bytes(photos).file_name("photos.zip"),
+            );
+        let r = srv
+            .req(Method::POST, "/api/v1/delegates/import", "staff")
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.unwrap();
+        let rows = v["rows"].as_array().unwrap();
+        let by = |ext: &str| {
+            rows.iter()
+                .find(|r| r["external_id"] == ext)
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        assert_eq!(
+            (by("OB")["status"].as_str(), by("OB")["photo"].as_str()),
+            (Some("created"), Some("enrolled")),
+            "{}: {v}",
+            srv.label
+        );
+        assert_eq!(
+            by("JB")["photo"],
+            "enrolled",
+            "a photo in a sub-folder, upper-case extension"
+        );
+        assert_eq!(
+            (
+                by("NOPHOTO")["status"].as_str(),
+                by("NOPHOTO")["photo"].as_str()
+            ),
+            (Some("created"), Some("missing"))
+        );
+        assert_eq!(by("EXISTS")["status"], "exists");
+        assert_eq!(by("")["code"], "invalid_field");
+        assert_eq!(by("BLANK")["photo"], "no_face");
+        assert_eq!(
+            (
+                v["created"].as_i64(),
+                v["enrolled"].as_i64(),
+                v["errors"].as_i64()
+            ),
+            (Some(4), Some(2), Some(2))
+        );
+        // Running the same import again creates and enrols nothing twice.
+        let form = reqwest::multipart::Form::new()
+            .part("csv", reqwest::multipart::Part::text(csv))
+            .part(
+                "photos",
+                reqwest::multipart::Part::bytes(zip_of(&[("OB.jpg", fixture_bytes("obama.jpg"))])),
+            );
+        let again: Value = srv
+            .req(Method::POST, "/api/v1/delegates/import", "staff")
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (again["created"].as_i64(), again["enrolled"].as_i64()),
+            (Some(0), Some(0)),
+            "{again}"
+        );
+        assert_eq!(again["rows"][0]["photo"], "already_enrolled");
+        let (_, list) = srv.get("/api/v1/delegates?q=no%20photo", "staff").await;
+        assert_eq!(list[0]["eligible"], false);
+        let (_, ident) = srv
+            .upload("/api/v1/identify", "staff", fixture_bytes("obama2.jpg"))
+            .await;
+        assert_eq!(
+            ident["candidates"][0]["delegate"]["full_name"],
+            "Barack Obama"
+        );
+
+        let form = reqwest::multipart::Form::new()
+            .part("csv", reqwest::multipart::Part::text("name,x\n1,2\n"));
+        let r = srv
+            .req(Method::POST, "/api/v1/delegates/import", "staff")
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"]["code"],
+            "invalid_csv"
+        );
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "csv",
+                reqwest::multipart::Part::text("external_id,full_name,delegation\nZ,Z,Z\n"),
+            )
+            .part(
+                "photos",
+                reqwest::multipart::Part::bytes(b"not a zip".to_vec()),
+            );
+        let r = srv
+            .req(Method::POST, "/api/v1/delegates/import", "staff")
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"]["code"],
+            "invalid_zip"
+        );
+        srv.stop().await;
+    }
+}

@@ -5,7 +5,7 @@ use axum::Json;
 use rollcall_store::{Delegate, DelegatePatch, NewDelegate};
 use rollcall_vision::Face;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::read_image;
 use crate::auth::{allow, Caller};
@@ -215,29 +215,26 @@ fn enrolment_face(state: &AppState, faces: Vec<Face>) -> Result<Face, AppError> 
     Ok(main)
 }
 
-pub async fn add_photo(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-    req: Request,
-) -> Result<impl IntoResponse, AppError> {
-    caller.require(allow::STAFF)?;
-    let delegate = state
-        .store
-        .delegate(id)
-        .await?
-        .ok_or_else(|| AppError::not_found("delegate"))?;
-    let image = read_image(&state, req).await?;
-    let faces = state
-        .recognizer
-        .analyze(image.clone())
-        .await
-        .inspect_err(|e| {
-            if matches!(e, AppError::Busy) {
-                Metrics::inc(&state.metrics.busy);
-            }
-        })?;
-    let face = enrolment_face(&state, faces)?;
+/// Runs the gate on an image and, when it passes, stores the photo and its template and makes the
+/// delegate searchable: (photo id, quality).
+async fn enrol_photo(
+    state: &AppState,
+    caller: &Caller,
+    delegate: &Delegate,
+    image: Vec<u8>,
+    wait: bool,
+) -> Result<(i64, Value), AppError> {
+    let faces = if wait {
+        state.recognizer.analyze_waiting(image.clone()).await
+    } else {
+        state.recognizer.analyze(image.clone()).await
+    };
+    let faces = faces.inspect_err(|e| {
+        if matches!(e, AppError::Busy) {
+            Metrics::inc(&state.metrics.busy);
+        }
+    })?;
+    let face = enrolment_face(state, faces)?;
     for (other, score) in state.recognizer.candidates(&face.embedding, 2)? {
         if other != delegate.id && score >= state.recognizer.threshold() {
             let name = state
@@ -257,25 +254,275 @@ pub async fn add_photo(
         serde_json::to_value(face.quality).map_err(|e| AppError::Internal(e.to_string()))?;
     let (photo, _) = state
         .store
-        .add_photo(id, &image, &quality, MODEL_ID, &face.embedding)
+        .add_photo(delegate.id, &image, &quality, MODEL_ID, &face.embedding)
         .await?;
     state
         .recognizer
-        .add_template(&state.store, id, &face.embedding)
+        .add_template(&state.store, delegate.id, &face.embedding)
         .await?;
     state
         .store
         .audit(
             &caller.actor(),
             "photo.add",
-            &format!("delegate:{id}"),
+            &format!("delegate:{}", delegate.id),
             &format!("photo:{}", photo.id),
         )
         .await?;
+    Ok((photo.id, quality))
+}
+
+pub async fn add_photo(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<impl IntoResponse, AppError> {
+    caller.require(allow::STAFF)?;
+    let delegate = state
+        .store
+        .delegate(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("delegate"))?;
+    let image = read_image(&state, req).await?;
+    let (photo_id, quality) = enrol_photo(&state, &caller, &delegate, image, false).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"photo_id": photo.id, "quality": quality})),
+        Json(json!({"photo_id": photo_id, "quality": quality})),
     ))
+}
+
+/// Bulk import: a multipart form with `csv` (header `external_id,full_name,delegation[,eligible]`) and
+/// optionally `photos`, a zip whose files are named `<external_id>.jpg|.jpeg|.png|.webp`. Each row is
+/// created (or found, when the external id exists) and its photo goes through the enrolment gate;
+/// the answer reports every row, and one bad row does not stop the others.
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    mut form: axum::extract::Multipart,
+) -> Result<Json<Value>, AppError> {
+    caller.require(allow::STAFF)?;
+    let (mut csv_text, mut zip_bytes) = (None, None);
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| AppError::new(e.status(), "bad_multipart", e.body_text()))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        let data = field
+            .bytes()
+            .await
+            .map_err(|e| AppError::new(e.status(), "bad_multipart", e.body_text()))?;
+        match name.as_str() {
+            "csv" => {
+                csv_text =
+                    Some(String::from_utf8(data.to_vec()).map_err(|_| {
+                        AppError::bad_request("invalid_csv", "the CSV is not UTF-8")
+                    })?)
+            }
+            "photos" => zip_bytes = Some(data.to_vec()),
+            _ => {}
+        }
+    }
+    let csv_text = csv_text
+        .ok_or_else(|| AppError::bad_request("missing_csv", "the form needs a `csv` field"))?;
+    let mut photos = match zip_bytes {
+        Some(z) => Some(
+            zip::ZipArchive::new(std::io::Cursor::new(z))
+                .map_err(|e| AppError::bad_request("invalid_zip", e.to_string()))?,
+        ),
+        None => None,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(csv_text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| AppError::bad_request("invalid_csv", e.to_string()))?
+        .clone();
+    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let (ext_col, name_col, del_col, elig_col) = (
+        col("external_id"),
+        col("full_name"),
+        col("delegation"),
+        col("eligible"),
+    );
+    let (Some(ext_col), Some(name_col), Some(del_col)) = (ext_col, name_col, del_col) else {
+        return Err(AppError::bad_request(
+            "invalid_csv",
+            "the CSV header needs external_id, full_name and delegation",
+        ));
+    };
+    let (mut rows, mut created, mut enrolled, mut errors) = (Vec::new(), 0, 0, 0);
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors += 1;
+                rows.push(json!({"row": line, "status": "error", "code": "invalid_csv", "message": e.to_string()}));
+                continue;
+            }
+        };
+        let get = |c: usize| record.get(c).unwrap_or("").to_string();
+        let eligible = elig_col
+            .map(|c| {
+                !matches!(
+                    record.get(c).unwrap_or("").to_ascii_lowercase().as_str(),
+                    "false" | "no" | "0"
+                )
+            })
+            .unwrap_or(true);
+        let new = NewDelegate {
+            external_id: get(ext_col),
+            full_name: get(name_col),
+            delegation: get(del_col),
+            eligible,
+        };
+        let mut row = json!({"row": line, "external_id": new.external_id});
+        let delegate = match check_fields(
+            Some(&new.external_id),
+            Some(&new.full_name),
+            Some(&new.delegation),
+        ) {
+            Err(e) => Err(e),
+            Ok(()) => match state
+                .store
+                .delegate_by_external_id(&new.external_id)
+                .await?
+            {
+                Some(d) => {
+                    row["status"] = json!("exists");
+                    Ok(d)
+                }
+                None => {
+                    let d = state.store.create_delegate(&new).await?;
+                    state
+                        .store
+                        .audit(
+                            &caller.actor(),
+                            "delegate.create",
+                            &format!("delegate:{}", d.id),
+                            "import",
+                        )
+                        .await?;
+                    created += 1;
+                    row["status"] = json!("created");
+                    Ok(d)
+                }
+            },
+        };
+        let delegate = match delegate {
+            Ok(d) => d,
+            Err(e) => {
+                errors += 1;
+                row["status"] = json!("error");
+                if let AppError::Client { code, message, .. } = &e {
+                    row["code"] = json!(code);
+                    row["message"] = json!(message);
+                }
+                rows.push(row);
+                continue;
+            }
+        };
+        row["delegate_id"] = json!(delegate.id);
+        if delegate.photos > 0 {
+            // A re-run of the same import: the delegate keeps the photos it has.
+            row["photo"] = json!("already_enrolled");
+            rows.push(row);
+            continue;
+        }
+        let image = match photos.as_mut() {
+            Some(archive) => photo_in_zip(archive, &new.external_id, state.config.max_upload_bytes),
+            None => Ok(None),
+        };
+        let enrolled_photo = match image {
+            Ok(None) => {
+                row["photo"] = json!("missing");
+                None
+            }
+            Ok(Some(bytes)) => Some(enrol_photo(&state, &caller, &delegate, bytes, true).await),
+            Err(e) => Some(Err(e)),
+        };
+        match enrolled_photo {
+            None => {}
+            Some(result) => match result {
+                Ok((photo_id, _)) => {
+                    enrolled += 1;
+                    row["photo"] = json!("enrolled");
+                    row["photo_id"] = json!(photo_id);
+                }
+                Err(AppError::Client {
+                    code,
+                    message,
+                    detail,
+                    ..
+                }) => {
+                    errors += 1;
+                    row["photo"] = json!(code);
+                    row["message"] = json!(message);
+                    if let Some(d) = detail {
+                        row["detail"] = d;
+                    }
+                }
+                Err(other) => return Err(other),
+            },
+        }
+        rows.push(row);
+    }
+    Ok(Json(
+        json!({"created": created, "enrolled": enrolled, "errors": errors, "rows": rows}),
+    ))
+}
+
+/// The photo named after `external_id` in the zip, if any; a file over the size limit is refused
+/// before it is inflated (zip bombs).
+fn photo_in_zip(
+    archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>,
+    external_id: &str,
+    max: usize,
+) -> Result<Option<Vec<u8>>, AppError> {
+    use std::io::Read;
+    for i in 0..archive.len() {
+        let mut file = archive
+            .by_index(i)
+            .map_err(|e| AppError::bad_request("invalid_zip", e.to_string()))?;
+        let Some(path) = file.enclosed_name() else {
+            continue;
+        };
+        if file.is_dir() {
+            continue;
+        }
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let ext = path
+            .extension()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if stem == external_id && matches!(ext.as_str(), "jpg" | "jpeg" | "png" | "webp") {
+            if file.size() > max as u64 {
+                return Err(AppError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("{} is over {max} bytes", path.display()),
+                ));
+            }
+            let mut out = Vec::with_capacity(file.size() as usize);
+            (&mut file)
+                .take(max as u64 + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| AppError::bad_request("invalid_zip", e.to_string()))?;
+            if out.len() > max {
+                return Err(AppError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("{} is over {max} bytes", path.display()),
+                ));
+            }
+            return Ok(Some(out));
+        }
+    }
+    Ok(None)
 }
 
 pub async fn delete_photo(

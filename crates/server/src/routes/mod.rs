@@ -16,6 +16,12 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/delegates", post(delegates::create).get(delegates::list))
         .route(
+            "/delegates/import",
+            post(delegates::import).layer(axum::extract::DefaultBodyLimit::max(
+                state.config.max_import_bytes,
+            )),
+        )
+        .route(
             "/delegates/{id}",
             get(delegates::get)
                 .patch(delegates::update)
