@@ -55,7 +55,7 @@ pub fn frame_with(name: &str, height: u32, x: i64, y: i64) -> Vec<u8> {
     jpeg(&f)
 }
 
-async fn pg_schema() -> Option<(String, String, String)> {
+pub async fn pg_schema() -> Option<(String, String, String)> {
     let url = std::env::var("ROLLCALL_TEST_PG_URL")
         .ok()
         .filter(|u| !u.is_empty())?;
@@ -81,7 +81,7 @@ async fn pg_schema() -> Option<(String, String, String)> {
 }
 
 impl TestServer {
-    async fn start_with(
+    pub async fn start_with(
         label: &'static str,
         database_url: Option<String>,
         pg: Option<(String, String)>,
