@@ -2,7 +2,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 
 /// One change of attendance, as sent to dashboards over server-sent events.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttendanceEvent {
     pub sitting_id: i64,
     /// `checkin` or `checkout`.

@@ -9,6 +9,7 @@ mod decide;
 mod error;
 mod events;
 mod metrics;
+pub mod openapi;
 mod recognizer;
 mod routes;
 

@@ -1037,3 +1037,56 @@ async fn bulk_import_reports_every_row() {
         srv.stop().await;
     }
 }
+
+#[tokio::test]
+async fn openapi_document_lists_every_route() {
+    let srv = TestServer::sqlite(|_| {}).await;
+    let r = srv
+        .client
+        .get(srv.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "the document holds no data and needs no token"
+    );
+    let doc: Value = r.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/delegates", "post"),
+        ("/api/v1/delegates", "get"),
+        ("/api/v1/delegates/import", "post"),
+        ("/api/v1/delegates/{id}", "get"),
+        ("/api/v1/delegates/{id}", "patch"),
+        ("/api/v1/delegates/{id}", "delete"),
+        ("/api/v1/delegates/{id}/photos", "post"),
+        ("/api/v1/delegates/{id}/photos/{photo_id}", "delete"),
+        ("/api/v1/identify", "post"),
+        ("/api/v1/sittings", "post"),
+        ("/api/v1/sittings", "get"),
+        ("/api/v1/sittings/{id}/open", "post"),
+        ("/api/v1/sittings/{id}/close", "post"),
+        ("/api/v1/sittings/{id}/checkins", "post"),
+        ("/api/v1/sittings/{id}/checkins/{delegate_id}", "delete"),
+        ("/api/v1/sittings/{id}/attendance", "get"),
+        ("/api/v1/sittings/{id}/attendance.csv", "get"),
+        ("/api/v1/sittings/{id}/events", "get"),
+        ("/api/v1/kiosk/frames", "post"),
+        ("/healthz", "get"),
+        ("/metrics", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing from the OpenAPI document"
+        );
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert!(doc["components"]["schemas"]["FrameAnswer"].is_object());
+    srv.stop().await;
+}

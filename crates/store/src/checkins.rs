@@ -5,7 +5,7 @@ use sqlx::Row;
 use crate::sittings::Sitting;
 use crate::{Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CheckinRecord {
     pub delegate_id: i64,
     pub full_name: String,
@@ -21,14 +21,14 @@ pub enum CheckinOutcome {
     Already(CheckinRecord),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DelegationCount {
     pub delegation: String,
     pub eligible: i64,
     pub present: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Attendance {
     pub sitting_id: i64,
     pub eligible: i64,

@@ -4,7 +4,7 @@ use sqlx::Row;
 
 use crate::{now_ms, Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Delegate {
     pub id: i64,
     pub external_id: String,
@@ -15,7 +15,7 @@ pub struct Delegate {
     pub photos: i64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewDelegate {
     pub external_id: String,
     pub full_name: String,
@@ -28,7 +28,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct DelegatePatch {
     pub external_id: Option<String>,
     pub full_name: Option<String>,

@@ -4,7 +4,7 @@ use sqlx::Row;
 
 use crate::{now_ms, Store, StoreError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QuorumRule {
     /// present / eligible > numerator / denominator
@@ -33,7 +33,7 @@ impl QuorumRule {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SittingStatus {
     Draft,
@@ -41,7 +41,7 @@ pub enum SittingStatus {
     Closed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Sitting {
     pub id: i64,
     pub name: String,

@@ -11,6 +11,7 @@ use super::read_image;
 use crate::auth::{allow, Caller};
 use crate::error::AppError;
 use crate::metrics::Metrics;
+use crate::openapi::{ErrorBody, PhotoAccepted};
 use crate::recognizer::MODEL_ID;
 use crate::AppState;
 
@@ -44,6 +45,9 @@ fn json_body<T: serde::de::DeserializeOwned>(
         .map_err(|e| AppError::new(e.status(), "invalid_json", e.body_text()))
 }
 
+#[utoipa::path(post, path = "/api/v1/delegates", tag = "delegates", request_body = NewDelegate,
+    responses((status = 201, body = Delegate), (status = 409, description = "external_id taken", body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -74,6 +78,8 @@ pub struct ListQuery {
     q: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/delegates", tag = "delegates", params(("q" = Option<String>, Query, description = "search in name, delegation, external id")),
+    responses((status = 200, body = Vec<Delegate>)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -83,6 +89,8 @@ pub async fn list(
     Ok(Json(state.store.delegates(q.q.as_deref()).await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/delegates/{id}", tag = "delegates", params(("id" = i64, Path)),
+    responses((status = 200, description = "the delegate with `photo_list` (ids and quality)", body = Delegate), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -106,6 +114,8 @@ pub async fn get(
     Ok(Json(v))
 }
 
+#[utoipa::path(patch, path = "/api/v1/delegates/{id}", tag = "delegates", params(("id" = i64, Path)), request_body = DelegatePatch,
+    responses((status = 200, body = Delegate), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -133,6 +143,8 @@ pub async fn update(
 }
 
 /// Erases a delegate: photos, templates (database and memory) and check-ins. The audit keeps only ids.
+#[utoipa::path(delete, path = "/api/v1/delegates/{id}", tag = "delegates", params(("id" = i64, Path)),
+    responses((status = 204, description = "erased: photos, templates, check-ins"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn erase(
     State(state): State<AppState>,
     caller: Caller,
@@ -272,6 +284,12 @@ async fn enrol_photo(
     Ok((photo.id, quality))
 }
 
+#[utoipa::path(post, path = "/api/v1/delegates/{id}/photos", tag = "enrolment", params(("id" = i64, Path)),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "image/jpeg, image/png, image/webp, or multipart with one image file"),
+    responses((status = 201, body = PhotoAccepted),
+        (status = 422, description = "no_face, multiple_faces, face_too_small, blurry, not_frontal, duplicate_of (detail names the delegate), invalid_image", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 503, description = "busy; Retry-After", body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn add_photo(
     State(state): State<AppState>,
     caller: Caller,
@@ -296,6 +314,9 @@ pub async fn add_photo(
 /// optionally `photos`, a zip whose files are named `<external_id>.jpg|.jpeg|.png|.webp`. Each row is
 /// created (or found, when the external id exists) and its photo goes through the enrolment gate;
 /// the answer reports every row, and one bad row does not stop the others.
+#[utoipa::path(post, path = "/api/v1/delegates/import", tag = "enrolment",
+    request_body(content = String, content_type = "multipart/form-data", description = "`csv` (external_id,full_name,delegation[,eligible]) and optional `photos` (zip of <external_id>.jpg|png|webp)"),
+    responses((status = 200, description = "per-row report", body = Object), (status = 400, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn import(
     State(state): State<AppState>,
     caller: Caller,
@@ -525,6 +546,8 @@ fn photo_in_zip(
     Ok(None)
 }
 
+#[utoipa::path(delete, path = "/api/v1/delegates/{id}/photos/{photo_id}", tag = "enrolment", params(("id" = i64, Path), ("photo_id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn delete_photo(
     State(state): State<AppState>,
     caller: Caller,
@@ -549,6 +572,8 @@ pub async fn delete_photo(
 }
 
 /// Top-5 candidates for the largest face of an image (enrolment desks, audits).
+#[utoipa::path(post, path = "/api/v1/identify", tag = "enrolment", request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses((status = 200, description = "box and top-5 candidates with scores", body = Object), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn identify(
     State(state): State<AppState>,
     caller: Caller,

@@ -12,6 +12,7 @@ use super::sittings::announce;
 use crate::auth::{allow, Caller};
 use crate::error::AppError;
 use crate::metrics::Metrics;
+use crate::openapi::{ErrorBody, FrameAnswer};
 use crate::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -22,6 +23,12 @@ pub struct FrameQuery {
 
 /// One kiosk frame: every face in it with its status. Retries with the same `kiosk_frame_id` get the
 /// stored answer; check-ins are committed before the answer is sent.
+#[utoipa::path(post, path = "/api/v1/kiosk/frames", tag = "check-in",
+    params(("kiosk_frame_id" = String, Query, description = "the kiosk's own unique id of the frame"), ("captured_at" = Option<String>, Query, description = "RFC 3339")),
+    request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses((status = 200, body = FrameAnswer), (status = 409, description = "no open sitting", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, description = "busy; Retry-After", body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn frame(
     State(state): State<AppState>,
     caller: Caller,

@@ -6,9 +6,11 @@ use serde_json::json;
 
 use crate::auth::{allow, Caller};
 use crate::error::AppError;
+use crate::openapi::ErrorBody;
 use crate::AppState;
 
 /// 200 once the server can take frames (models loaded, database reachable).
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Object), (status = 503, body = ErrorBody)))]
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
     state.store.ping().await?;
     Ok(Json(
@@ -17,6 +19,7 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::V
 }
 
 /// Prometheus text. Open on a loopback listener (a local scraper), admin-only on any other.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
 pub async fn metrics(
     State(state): State<AppState>,
     caller: Result<Caller, AppError>,
@@ -33,4 +36,10 @@ pub async fn metrics(
 
 pub async fn not_found() -> AppError {
     AppError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+/// The OpenAPI document. It describes routes and shapes only (no data), so it needs no token.
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    Json(crate::openapi::ApiDoc::openapi())
 }

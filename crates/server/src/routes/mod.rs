@@ -1,7 +1,9 @@
-mod delegates;
-mod kiosk;
-mod misc;
-mod sittings;
+pub(crate) mod delegates;
+pub(crate) mod kiosk;
+pub(crate) mod misc;
+pub(crate) mod sittings;
+
+pub(crate) use sittings::{ManualCheckin, NewSitting, Quorum};
 
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{header, StatusCode};
@@ -51,6 +53,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(misc::healthz))
+        .route("/api/openapi.json", get(misc::openapi))
         .route("/metrics", get(misc::metrics))
         .fallback(misc::not_found)
         // Bodies are read by `read_body`, which enforces the configured limit with a JSON 413.

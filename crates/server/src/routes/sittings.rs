@@ -1,6 +1,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use crate::openapi::ErrorBody;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -17,19 +18,21 @@ use crate::error::AppError;
 use crate::events::AttendanceEvent;
 use crate::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Quorum {
     numerator: i64,
     denominator: i64,
     rule: QuorumRule,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewSitting {
     name: String,
     quorum: Quorum,
 }
 
+#[utoipa::path(post, path = "/api/v1/sittings", tag = "sittings", request_body = NewSitting,
+    responses((status = 201, body = Sitting), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -65,6 +68,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(s)))
 }
 
+#[utoipa::path(get, path = "/api/v1/sittings", tag = "sittings", responses((status = 200, body = Vec<Sitting>)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -73,6 +77,8 @@ pub async fn list(
     Ok(Json(state.store.sittings().await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/sittings/{id}/open", tag = "sittings", params(("id" = i64, Path)),
+    responses((status = 200, body = Sitting), (status = 409, description = "another sitting is open, or this one is closed", body = ErrorBody)), security(("bearer" = [])))]
 pub async fn open(
     State(state): State<AppState>,
     caller: Caller,
@@ -92,6 +98,8 @@ pub async fn open(
     Ok(Json(s))
 }
 
+#[utoipa::path(post, path = "/api/v1/sittings/{id}/close", tag = "sittings", params(("id" = i64, Path)),
+    responses((status = 200, body = Sitting), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn close(
     State(state): State<AppState>,
     caller: Caller,
@@ -146,12 +154,15 @@ pub(crate) async fn announce(
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ManualCheckin {
     delegate_id: i64,
     reason: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/sittings/{id}/checkins", tag = "check-in", params(("id" = i64, Path)), request_body = ManualCheckin,
+    responses((status = 201, description = "checked_in", body = Object), (status = 200, description = "already_checked_in", body = Object), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn manual_checkin(
     State(state): State<AppState>,
     caller: Caller,
@@ -215,6 +226,9 @@ pub struct RemoveQuery {
     reason: Option<String>,
 }
 
+#[utoipa::path(delete, path = "/api/v1/sittings/{id}/checkins/{delegate_id}", tag = "check-in",
+    params(("id" = i64, Path), ("delegate_id" = i64, Path), ("reason" = Option<String>, Query)),
+    responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn remove_checkin(
     State(state): State<AppState>,
     caller: Caller,
@@ -248,6 +262,8 @@ pub async fn remove_checkin(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/v1/sittings/{id}/attendance", tag = "attendance", params(("id" = i64, Path)),
+    responses((status = 200, body = Attendance), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn attendance(
     State(state): State<AppState>,
     caller: Caller,
@@ -268,6 +284,8 @@ fn csv_field(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
+#[utoipa::path(get, path = "/api/v1/sittings/{id}/attendance.csv", tag = "attendance", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/csv", body = String)), security(("bearer" = [])))]
 pub async fn attendance_csv(
     State(state): State<AppState>,
     caller: Caller,
@@ -304,6 +322,8 @@ pub async fn attendance_csv(
 }
 
 /// Server-sent events: a `snapshot` with the current counts, then one event per check-in or correction.
+#[utoipa::path(get, path = "/api/v1/sittings/{id}/events", tag = "attendance", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/event-stream", description = "`snapshot`, then `checkin` / `checkout` events (AttendanceEvent)", body = String)), security(("bearer" = [])))]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
