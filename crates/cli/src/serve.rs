@@ -49,8 +49,11 @@ async fn shutdown_signal() {
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = Config::load(args.config.as_deref())?;
-    if config.tls_cert.is_some() || config.tls_key.is_some() {
-        anyhow::bail!("TLS is not supported yet: terminate TLS in front of rollcall (remove tls_cert/tls_key)");
+    if config.tls_cert.is_some() != config.tls_key.is_some() {
+        anyhow::bail!("TLS needs both tls_cert and tls_key (PEM files)");
+    }
+    if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
+        rollcall_server::tls::acceptor(cert, key)?;
     }
     runtime()?.block_on(async move {
         let listen = config.listen;

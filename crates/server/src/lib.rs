@@ -12,6 +12,7 @@ mod metrics;
 pub mod openapi;
 mod recognizer;
 mod routes;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -143,7 +144,8 @@ pub fn router(state: AppState) -> Router {
     routes::router(state)
 }
 
-/// Serves until `shutdown` resolves; in-flight requests finish first.
+/// Serves until `shutdown` resolves; in-flight requests finish first. With `tls_cert` and `tls_key`
+/// configured, connections are TLS (rustls); otherwise plain HTTP.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -151,14 +153,28 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let recognizer = Arc::clone(&state.recognizer);
     let events = state.events.clone();
+    let tls = match (&state.config.tls_cert, &state.config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::acceptor(cert, key).map_err(std::io::Error::other)?),
+        (None, None) => None,
+        _ => return Err(std::io::Error::other("TLS needs both tls_cert and tls_key")),
+    };
     let app = router(state);
     let shutdown = async move {
         shutdown.await;
         events.close();
     };
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = match tls {
+        Some(acceptor) => {
+            axum::serve(tls::TlsListener::new(listener, acceptor)?, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
     recognizer.shutdown();
     result
 }

@@ -72,19 +72,33 @@ impl Store {
         if self.delegate(delegate_id).await?.is_none() {
             return Err(StoreError::NotFound("delegate"));
         }
-        let r = sqlx::query(
+        // Absent values are written as SQL NULL literals rather than bound: through the Any driver a
+        // bound NULL reaches PostgreSQL as an integer, the connection caches the statement prepared
+        // that way, and a later real score in the same position is refused ("incorrect binary data
+        // format"). Test: check_ins_with_and_without_score_and_reason_mix_freely.
+        let score_sql = if score.is_some() { "$4" } else { "NULL" };
+        let reason_sql = match (score.is_some(), reason.is_some()) {
+            (true, true) => "$5",
+            (false, true) => "$4",
+            (_, false) => "NULL",
+        };
+        let next = 4 + score.is_some() as usize + reason.is_some() as usize;
+        let sql = format!(
             "INSERT INTO checkins (sitting_id, delegate_id, method, score, reason, actor, checked_in_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sitting_id, delegate_id) DO NOTHING",
-        )
-        .bind(sitting_id)
-        .bind(delegate_id)
-        .bind(method)
-        .bind(score)
-        .bind(reason)
-        .bind(actor)
-        .bind(at_ms)
-        .execute(&self.pool)
-        .await?;
+             VALUES ($1, $2, $3, {score_sql}, {reason_sql}, ${next}, ${}) ON CONFLICT (sitting_id, delegate_id) DO NOTHING",
+            next + 1
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(sitting_id)
+            .bind(delegate_id)
+            .bind(method);
+        if let Some(score) = score {
+            q = q.bind(score);
+        }
+        if let Some(reason) = reason {
+            q = q.bind(reason);
+        }
+        let r = q.bind(actor).bind(at_ms).execute(&self.pool).await?;
         let record = sqlx::query(&format!(
             "{SELECT} WHERE c.sitting_id = $1 AND c.delegate_id = $2"
         ))

@@ -393,3 +393,46 @@ async fn unreachable_database_is_a_clear_unavailable_error() {
     let err = s.delegates(None).await.unwrap_err();
     assert!(err.is_unavailable(), "{err}");
 }
+
+/// Regression: on PostgreSQL through the Any driver, a statement first prepared with a NULL score
+/// rejected a real score on the same connection ("incorrect binary data format in bind parameter").
+#[tokio::test]
+async fn check_ins_with_and_without_score_and_reason_mix_freely() {
+    for db in common::databases().await {
+        let s = &db.store;
+        let sitting = s
+            .create_sitting("Mix", 1, 2, QuorumRule::MoreThan)
+            .await
+            .unwrap();
+        for i in 0..24 {
+            let d = s
+                .create_delegate(&delegate(
+                    &format!("M{i}"),
+                    &format!("Mixed {i}"),
+                    "X",
+                    true,
+                ))
+                .await
+                .unwrap();
+            let score = (i % 2 == 1).then_some(0.05 + i as f64 / 1000.0);
+            let reason = (i % 3 == 0).then_some("desk");
+            let out = s
+                .check_in(
+                    sitting.id,
+                    d.id,
+                    if score.is_some() { "kiosk" } else { "manual" },
+                    score,
+                    reason,
+                    "t",
+                    i,
+                )
+                .await;
+            match out {
+                Ok(CheckinOutcome::New(r)) => assert_eq!(r.score, score, "{}", db.label),
+                other => panic!("{}: check-in {i}: {other:?}", db.label),
+            }
+        }
+        assert_eq!(s.attendance(&sitting).await.unwrap().present, 24);
+        db.cleanup().await;
+    }
+}
