@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use rayon::prelude::*;
-use rollcall_benches::{repo_root, run_peer, unit_vectors, write_f32};
+use rollcall_benches::{criterion_median_ns, repo_root, run_peer, unit_vectors, write_f32};
 use rollcall_gallery::{Backend, Gallery, ScanMode};
 
 const DIM: usize = 128;
@@ -42,16 +42,6 @@ fn read_all(buf: &[u64], threads: usize) -> u64 {
     buf.par_chunks(buf.len().div_ceil(threads))
         .map(|c| c.iter().fold(0u64, |a, &x| a.wrapping_add(x)))
         .reduce(|| 0, u64::wrapping_add)
-}
-
-fn criterion_median_ns(group: &str, bench: &str) -> Option<f64> {
-    let path = repo_root()
-        .join("target/criterion")
-        .join(group)
-        .join(bench)
-        .join("new/estimates.json");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    v["median"]["point_estimate"].as_f64()
 }
 
 fn main() {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use image::{imageops, Rgb, RgbImage};
-use rollcall_benches::{repo_root, run_peer};
+use rollcall_benches::{criterion_median_ns, repo_root, run_peer};
 use rollcall_vision::{
     align_chip, decode_image, DecodeLimits, Embedder, InferencePool, MtcnnDetector, Pipeline,
     PipelineConfig,
@@ -21,16 +21,6 @@ fn frame() -> RgbImage {
     let mut f = RgbImage::from_pixel(640, 480, Rgb([118, 121, 125]));
     imageops::overlay(&mut f, &small, 160, 40);
     f
-}
-
-fn criterion_median_ns(group: &str, bench: &str) -> Option<f64> {
-    let path = repo_root()
-        .join("target/criterion")
-        .join(group)
-        .join(bench)
-        .join("new/estimates.json");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    v["median"]["point_estimate"].as_f64()
 }
 
 fn main() {

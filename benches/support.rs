@@ -60,3 +60,14 @@ pub fn run_peer(script: &str, extra: &[&str], args: &[String]) -> Option<serde_j
     let stdout = String::from_utf8_lossy(&out.stdout);
     serde_json::from_str(stdout.lines().last()?).ok()
 }
+
+/// Criterion's median for `group/bench` from this run's `target/criterion` estimates, in nanoseconds.
+pub fn criterion_median_ns(group: &str, bench: &str) -> Option<f64> {
+    let path = repo_root()
+        .join("target/criterion")
+        .join(group)
+        .join(bench)
+        .join("new/estimates.json");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    v["median"]["point_estimate"].as_f64()
+}
