@@ -1,8 +1,10 @@
 //! The `rollcall` binary: a thin layer of argument parsing over the library crates.
 
+mod demo;
 mod detect_cmd;
 mod enrol;
 mod eval;
+mod kiosk;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -31,7 +33,9 @@ enum Command {
     Token(serve::TokenCommand),
     /// Enrol delegates from a CSV and a folder of photos named by external_id, through a server's API.
     Enrol(enrol::EnrolArgs),
-    /// The one-command demo (server, enrolment, kiosk replay, live quorum).
+    /// Run a check-in kiosk: frames from a replay folder, queued on disk, delivered to the server.
+    Kiosk(kiosk::KioskArgs),
+    /// The one-command demo: server, enrolment, a kiosk replaying a walk-by, live quorum.
     Demo,
 }
 
@@ -50,9 +54,8 @@ fn main() {
         Command::Serve(args) => serve::serve(args),
         Command::Enrol(args) => enrol::run(args),
         Command::Token(cmd) => serve::token(cmd),
-        Command::Demo => Err(anyhow::anyhow!(
-            "the demo is not built yet: it arrives with the kiosk/demo issue (#5); see README for what works today"
-        )),
+        Command::Kiosk(args) => kiosk::run(args),
+        Command::Demo => demo::run(),
     };
     if let Err(err) = result {
         eprintln!("rollcall: {err:#}");

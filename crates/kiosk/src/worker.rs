@@ -1,0 +1,167 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use image::imageops;
+use rand::RngCore;
+use serde_json::Value;
+
+use crate::client::{Client, Delivery};
+use crate::queue::{DiskQueue, FrameMeta, QueueError};
+use crate::source::FolderSource;
+
+#[derive(Debug, Clone)]
+pub struct KioskConfig {
+    pub server: String,
+    pub token: String,
+    pub source: PathBuf,
+    /// Frames per second taken from the source (and so sent at most).
+    pub fps: f64,
+    pub queue_dir: PathBuf,
+    pub max_queue: usize,
+    /// Frames wider than this are downscaled before sending.
+    pub max_width: u32,
+    /// Exit once the source is exhausted, leaving undelivered frames queued for the next run.
+    pub no_wait: bool,
+    /// Name used in frame ids (so ids from different kiosks never collide).
+    pub name: String,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub captured: usize,
+    pub delivered: usize,
+    pub dropped: usize,
+    pub left_in_queue: usize,
+    /// "Name (Delegation)" of everyone this run checked in.
+    pub checked_in: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KioskError {
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error("reading the source folder: {0}")]
+    Source(std::io::Error),
+    #[error("the server refused the kiosk token: {0}")]
+    Refused(String),
+}
+
+/// The line shown to the person in front of the kiosk for one face.
+pub fn greeting(face: &Value) -> String {
+    let name = face["delegate"]["full_name"].as_str().unwrap_or("");
+    let delegation = face["delegate"]["delegation"].as_str().unwrap_or("");
+    match face["status"].as_str().unwrap_or("") {
+        "checked_in" => format!("Welcome, {name} ({delegation})"),
+        "already_checked_in" => format!("Welcome back, {name}: you are already checked in"),
+        "pending" => "Please look at the camera".to_string(),
+        "unknown" => "Not recognised: please see the registration desk".to_string(),
+        _ => "Please come closer to the camera".to_string(),
+    }
+}
+
+fn encode(image: &image::RgbImage, max_width: u32) -> Vec<u8> {
+    let scaled;
+    let img = if image.width() > max_width {
+        let h = image.height() * max_width / image.width();
+        scaled = imageops::resize(image, max_width, h.max(1), imageops::FilterType::Triangle);
+        &scaled
+    } else {
+        image
+    };
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(img)
+        .expect("JPEG encoding of an RGB image");
+    out.into_inner()
+}
+
+/// Runs the kiosk: capture from the source into the queue, deliver the queue in order, show each
+/// answer through `show`. Returns when the source is exhausted and the queue empty (or at once after
+/// the source with `no_wait`).
+pub async fn run(cfg: &KioskConfig, mut show: impl FnMut(&str)) -> Result<Report, KioskError> {
+    let queue = DiskQueue::open(&cfg.queue_dir, cfg.max_queue)?;
+    let mut source = FolderSource::open(&cfg.source, cfg.fps).map_err(KioskError::Source)?;
+    let client = Client::new(&cfg.server, &cfg.token);
+    let run_id = {
+        let mut b = [0u8; 4];
+        rand::thread_rng().fill_bytes(&mut b);
+        hex::encode(b)
+    };
+    let mut report = Report::default();
+    let mut backoff = Duration::from_millis(250);
+    let mut next_try = tokio::time::Instant::now();
+    let mut online = true;
+    let mut source_done = false;
+    loop {
+        if !source_done {
+            match source.next_frame().await {
+                Some(frame) => {
+                    let meta = FrameMeta {
+                        kiosk_frame_id: format!("{}-{run_id}-{:06}", cfg.name, report.captured),
+                        captured_at: frame
+                            .captured_at
+                            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    };
+                    report.captured += 1;
+                    let dropped = queue.push(&encode(&frame.image, cfg.max_width), &meta)?;
+                    if dropped > 0 {
+                        report.dropped += dropped;
+                        show(&format!("[queue full: dropped {dropped} oldest frame(s)]"));
+                    }
+                }
+                None => source_done = true,
+            }
+        }
+        // Deliver what is queued, oldest first, unless we are waiting out a failure.
+        while tokio::time::Instant::now() >= next_try {
+            let Some((seq, meta, jpeg)) = queue.oldest()? else {
+                break;
+            };
+            match client.send(&meta, jpeg).await {
+                Delivery::Answered(answer) => {
+                    queue.remove(seq)?;
+                    report.delivered += 1;
+                    if !online {
+                        online = true;
+                        show(&format!("[online, queue {}]", queue.len()?));
+                    }
+                    backoff = Duration::from_millis(250);
+                    for face in answer["faces"].as_array().into_iter().flatten() {
+                        if face["status"] == "checked_in" {
+                            let d = &face["delegate"];
+                            report.checked_in.push(format!(
+                                "{} ({})",
+                                d["full_name"].as_str().unwrap_or(""),
+                                d["delegation"].as_str().unwrap_or("")
+                            ));
+                        }
+                        show(&greeting(face));
+                    }
+                }
+                Delivery::Dropped(why) => {
+                    queue.remove(seq)?;
+                    report.dropped += 1;
+                    tracing::info!(frame = %meta.kiosk_frame_id, reason = %why, "frame dropped");
+                }
+                Delivery::Retry(why) => {
+                    if online {
+                        online = false;
+                        show(&format!("[offline: {why}; queue {}]", queue.len()?));
+                    }
+                    next_try = tokio::time::Instant::now() + backoff;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    break;
+                }
+                Delivery::Refused(why) => return Err(KioskError::Refused(why)),
+            }
+        }
+        if source_done {
+            if cfg.no_wait || queue.is_empty()? {
+                break;
+            }
+            tokio::time::sleep_until(next_try).await;
+        }
+    }
+    report.left_in_queue = queue.len()?;
+    Ok(report)
+}
