@@ -27,7 +27,7 @@ pub use decide::Decider;
 pub use error::AppError;
 pub use events::{AttendanceEvent, Events};
 pub use metrics::Metrics;
-pub use recognizer::{Recognizer, MODEL_ID};
+pub use recognizer::{Candidates, Match, Recognizer, MODEL_ID};
 
 #[derive(Clone)]
 pub struct AppState {

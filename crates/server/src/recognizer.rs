@@ -22,6 +22,15 @@ pub struct Match {
     pub score: f32,
     /// Best score among all other delegates (`-inf` when there is none).
     pub runner_up: f32,
+    /// The match threshold on the scale of `score`.
+    pub threshold: f32,
+}
+
+/// Delegates with their scores, best first, and the threshold on the scale of those scores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidates {
+    pub hits: Vec<(i64, f32)>,
+    pub threshold: f32,
 }
 
 #[derive(Debug)]
@@ -134,7 +143,7 @@ impl Recognizer {
         )
         .map_err(|e| AppError::Internal(e.to_string()))?;
         let gallery = Gallery::new(EMBEDDING_DIM);
-        let normalise = cohort.len() >= self.min_cohort;
+        let normalise = self.normalises(&cohort);
         let mut rows = Vec::with_capacity(templates.len());
         for t in &templates {
             let bias = if normalise {
@@ -154,18 +163,9 @@ impl Recognizer {
         Ok(templates.len())
     }
 
-    /// Whether scores are AS-normalised (enough people in the cohort) or raw cosines.
-    pub fn normalised(&self) -> bool {
-        read(&self.cohort).len() >= self.min_cohort
-    }
-
-    /// The match threshold on the scale `candidates` currently returns.
-    pub fn threshold(&self) -> f32 {
-        if self.normalised() {
-            self.thresholds.0
-        } else {
-            self.thresholds.1
-        }
+    /// Whether scores against this cohort are AS-normalised (enough people in it) or raw cosines.
+    fn normalises(&self, cohort: &Cohort) -> bool {
+        cohort.len() >= self.min_cohort
     }
 
     pub async fn add_template(
@@ -180,7 +180,7 @@ impl Recognizer {
             self.load(store).await?;
             return Ok(());
         }
-        let bias = if cohort.len() >= self.min_cohort {
+        let bias = if self.normalises(&cohort) {
             cohort
                 .template_bias(embedding, delegate_id as u64)
                 .map_err(|e| AppError::Internal(e.to_string()))?
@@ -201,21 +201,29 @@ impl Recognizer {
 
     /// Takes the delegate out of search and out of the cohort, at once.
     pub async fn remove_delegate(&self, store: &Store, delegate_id: i64) -> Result<(), AppError> {
-        let was_normalised = self.normalised();
+        let was_normalised = self.normalises(&read(&self.cohort));
         read(&self.gallery).remove(delegate_id as u64);
         let mut next = (*read(&self.cohort)).clone();
         next.remove(delegate_id as u64);
         *self.cohort.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
-        if was_normalised && !self.normalised() {
+        if was_normalised && !self.normalises(&read(&self.cohort)) {
             self.load(store).await?;
         }
         Ok(())
     }
 
-    /// The best `k` delegates for an embedding, with AS-normalised scores.
-    pub fn candidates(&self, embedding: &[f32], k: usize) -> Result<Vec<(i64, f32)>, AppError> {
+    /// The best `k` delegates for an embedding, and the threshold on the scale of those scores. Both
+    /// come from one cohort snapshot, so an enrolment that switches between raw and AS-normalised
+    /// scoring mid-request cannot pair scores of one kind with the threshold of the other.
+    pub fn candidates(&self, embedding: &[f32], k: usize) -> Result<Candidates, AppError> {
         let cohort = read(&self.cohort);
-        let offset = if cohort.len() >= self.min_cohort {
+        let normalised = self.normalises(&cohort);
+        let threshold = if normalised {
+            self.thresholds.0
+        } else {
+            self.thresholds.1
+        };
+        let offset = if normalised {
             cohort
                 .probe_offset(embedding)
                 .map_err(|e| AppError::Internal(e.to_string()))?
@@ -225,18 +233,20 @@ impl Recognizer {
         let hits = read(&self.gallery)
             .search(embedding, k, ScanMode::Exact)
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(hits
+        let hits = hits
             .into_iter()
             .map(|h| (h.id as i64, h.score + offset))
-            .collect())
+            .collect();
+        Ok(Candidates { hits, threshold })
     }
 
     pub fn best_match(&self, embedding: &[f32]) -> Result<Option<Match>, AppError> {
         let c = self.candidates(embedding, 2)?;
-        Ok(c.first().map(|&(delegate_id, score)| Match {
+        Ok(c.hits.first().map(|&(delegate_id, score)| Match {
             delegate_id,
             score,
-            runner_up: c.get(1).map_or(f32::NEG_INFINITY, |x| x.1),
+            runner_up: c.hits.get(1).map_or(f32::NEG_INFINITY, |x| x.1),
+            threshold: c.threshold,
         }))
     }
 

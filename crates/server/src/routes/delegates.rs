@@ -247,8 +247,9 @@ async fn enrol_photo(
         }
     })?;
     let face = enrolment_face(state, faces)?;
-    for (other, score) in state.recognizer.candidates(&face.embedding, 2)? {
-        if other != delegate.id && score >= state.recognizer.threshold() {
+    let candidates = state.recognizer.candidates(&face.embedding, 2)?;
+    for (other, score) in candidates.hits {
+        if other != delegate.id && score >= candidates.threshold {
             let name = state
                 .store
                 .delegate(other)
@@ -588,10 +589,11 @@ pub async fn identify(
         .max_by(|a, b| a.quality.inter_eye.total_cmp(&b.quality.inter_eye))
         .ok_or_else(|| refuse("no_face", "no face was found in the image"))?;
     let mut candidates = Vec::new();
-    for (id, score) in state.recognizer.candidates(&face.embedding, 5)? {
+    let found = state.recognizer.candidates(&face.embedding, 5)?;
+    for (id, score) in found.hits {
         if let Some(d) = state.store.delegate(id).await? {
             candidates.push(json!({"delegate": {"id": d.id, "full_name": d.full_name, "delegation": d.delegation}, "score": score,
-                "above_threshold": score >= state.recognizer.threshold()}));
+                "above_threshold": score >= found.threshold}));
         }
     }
     Ok(Json(

@@ -95,10 +95,7 @@ pub async fn frame(
             ("rejected", None, None)
         } else {
             match state.recognizer.best_match(&face.embedding)? {
-                Some(m)
-                    if m.score >= state.recognizer.threshold()
-                        && m.score - m.runner_up >= rec.margin =>
-                {
+                Some(m) if m.score >= m.threshold && m.score - m.runner_up >= rec.margin => {
                     if state.store.is_checked_in(sitting.id, m.delegate_id).await? {
                         ("already_checked_in", Some(m.delegate_id), Some(m.score))
                     } else if state.decider.observe(
