@@ -7,7 +7,7 @@ export ORT_DYLIB_PATH ?= $(ORT_LIB)
 EVAL_DATA ?= $(CURDIR)/../shared/eval/lfw-dev
 CARGO ?= cargo
 
-.PHONY: all build test demo ort models eval eval-dlib bench bench-gallery bench-pipeline bench-load lint fmt clean help
+.PHONY: all build test demo demo-live ort models eval eval-dlib bench bench-gallery bench-pipeline bench-load lint fmt clean help
 
 all: build
 
@@ -35,6 +35,10 @@ test: ort
 
 demo: build
 	./target/release/rollcall demo
+
+# The demo, then its server stays up on 127.0.0.1:8080 for the web pages until Ctrl-C.
+demo-live: build
+	./target/release/rollcall demo --keep --listen 127.0.0.1:8080
 
 eval: build
 	./target/release/rollcall eval $(EVAL_DATA)

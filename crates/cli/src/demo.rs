@@ -70,14 +70,24 @@ fn print_attendance(a: &Value) {
     }
 }
 
-pub fn run() -> anyhow::Result<()> {
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Keep the server running after the walk-by, with the web pages open on this address, until
+    /// Ctrl-C (the default port 0 picks a free one).
+    #[arg(long)]
+    keep: bool,
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: std::net::SocketAddr,
+}
+
+pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(demo())
+    rt.block_on(demo(args))
 }
 
-async fn demo() -> anyhow::Result<()> {
+async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
     let config = Config {
         listen: "127.0.0.1:0".parse()?,
@@ -86,7 +96,9 @@ async fn demo() -> anyhow::Result<()> {
     };
     println!("1. Starting the server (SQLite in a temporary folder, bundled models)...");
     let state = AppState::start(config).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(rollcall_server::serve(listener, state.clone(), async {
@@ -256,10 +268,28 @@ async fn demo() -> anyhow::Result<()> {
     .await?;
     print_attendance(&attendance(()).await?.json().await?);
 
+    let base = format!("http://{addr}");
+    println!("6. Web pages (each asks for its token once per browser tab):");
     println!(
-        "6. Live attendance for dashboards: {api}/sittings/{sitting}/events (server-sent events);"
+        "   presidium dashboard  {base}/       token {}",
+        tokens["presidium"]
     );
-    println!("   the presidium's web dashboard is not built yet (issue #6). Shutting down; nothing is left running.");
+    println!(
+        "   enrolment desk       {base}/enrol  token {}",
+        tokens["staff"]
+    );
+    println!(
+        "   browser kiosk        {base}/kiosk  token {}",
+        tokens["kiosk"]
+    );
+    println!("   live events (SSE)    {api}/sittings/{sitting}/events");
+    if args.keep {
+        println!("   Serving until Ctrl-C.");
+        tokio::signal::ctrl_c().await?;
+    } else {
+        println!("   The demo server stops now; `make demo-live` (rollcall demo --keep) keeps it up to open them.");
+    }
+    println!("Shutting down; nothing is left running.");
     let _ = stop_tx.send(());
     server.await??;
     state.store.close().await;

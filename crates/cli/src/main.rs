@@ -36,7 +36,7 @@ enum Command {
     /// Run a check-in kiosk: frames from a replay folder, queued on disk, delivered to the server.
     Kiosk(kiosk::KioskArgs),
     /// The one-command demo: server, enrolment, a kiosk replaying a walk-by, live quorum.
-    Demo,
+    Demo(demo::DemoArgs),
 }
 
 fn main() {
@@ -55,7 +55,7 @@ fn main() {
         Command::Enrol(args) => enrol::run(args),
         Command::Token(cmd) => serve::token(cmd),
         Command::Kiosk(args) => kiosk::run(args),
-        Command::Demo => demo::run(),
+        Command::Demo(args) => demo::run(args),
     };
     if let Err(err) = result {
         eprintln!("rollcall: {err:#}");

@@ -30,4 +30,8 @@ fn the_demo_runs_to_quorum_and_ends_by_itself() {
         stdout.contains("2 of 4 eligible present; quorum needs 2: QUORUM REACHED"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("presidium dashboard  http://127.0.0.1:"),
+        "the dashboard's address: {stdout}"
+    );
 }

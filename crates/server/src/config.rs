@@ -23,6 +23,7 @@ pub struct Config {
     pub queue: usize,
     pub recognition: Recognition,
     pub enrolment: Enrolment,
+    pub kiosk: Kiosk,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
 }
@@ -68,6 +69,25 @@ pub struct Enrolment {
     pub min_detector_score: f32,
 }
 
+/// What kiosks are told to send (the browser kiosk reads it at login; the native one has flags).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Kiosk {
+    /// Frames per second a kiosk sends at most.
+    pub fps: f64,
+    /// Frames are downscaled to this width before upload (faces 40+ px still fit at 640).
+    pub frame_width: u32,
+}
+
+impl Default for Kiosk {
+    fn default() -> Self {
+        Kiosk {
+            fps: 5.0,
+            frame_width: 640,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         let cores = std::thread::available_parallelism()
@@ -84,6 +104,7 @@ impl Default for Config {
             queue: cores * 2,
             recognition: Recognition::default(),
             enrolment: Enrolment::default(),
+            kiosk: Kiosk::default(),
             tls_cert: None,
             tls_key: None,
         }
@@ -134,6 +155,7 @@ impl std::fmt::Debug for Config {
             .field("queue", &self.queue)
             .field("recognition", &self.recognition)
             .field("enrolment", &self.enrolment)
+            .field("kiosk", &self.kiosk)
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key.as_ref().map(|_| "***"))
             .finish()
@@ -217,6 +239,8 @@ impl Config {
         env!("ROLLCALL_MARGIN", self.recognition.margin);
         env!("ROLLCALL_FRAMES_REQUIRED", self.recognition.frames_required);
         env!("ROLLCALL_WINDOW_MS", self.recognition.window_ms);
+        env!("ROLLCALL_KIOSK_FPS", self.kiosk.fps);
+        env!("ROLLCALL_KIOSK_FRAME_WIDTH", self.kiosk.frame_width);
         env!("ROLLCALL_TLS_CERT", some self.tls_cert);
         env!("ROLLCALL_TLS_KEY", some self.tls_key);
         Ok(())

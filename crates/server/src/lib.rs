@@ -13,6 +13,7 @@ pub mod openapi;
 mod recognizer;
 mod routes;
 pub mod tls;
+mod web;
 
 use std::future::Future;
 use std::sync::Arc;

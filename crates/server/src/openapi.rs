@@ -75,7 +75,7 @@ impl Modify for BearerAuth {
         crate::routes::sittings::create, crate::routes::sittings::list, crate::routes::sittings::open, crate::routes::sittings::close,
         crate::routes::sittings::manual_checkin, crate::routes::sittings::remove_checkin, crate::routes::sittings::attendance,
         crate::routes::sittings::attendance_csv, crate::routes::sittings::events, crate::routes::kiosk::frame,
-        crate::routes::misc::healthz, crate::routes::misc::metrics,
+        crate::routes::misc::healthz, crate::routes::misc::metrics, crate::routes::misc::session,
     ),
     components(schemas(
         Delegate, NewDelegate, DelegatePatch, Sitting, SittingStatus, QuorumRule, Attendance, DelegationCount, CheckinRecord,

@@ -34,6 +34,18 @@ pub async fn metrics(
         .into_response())
 }
 
+/// Who a token belongs to: the web pages call this at login to tell a wrong token (401) from one
+/// without the page's role, and the browser kiosk reads its frame rate and size here.
+#[utoipa::path(get, path = "/api/v1/session", tag = "operations",
+    responses((status = 200, description = "`{role, kiosk: {fps, frame_width}}`", body = Object), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn session(State(state): State<AppState>, caller: Caller) -> Json<serde_json::Value> {
+    Json(json!({
+        "role": caller.role.as_str(),
+        "kiosk": {"fps": state.config.kiosk.fps, "frame_width": state.config.kiosk.frame_width},
+    }))
+}
+
 pub async fn not_found() -> AppError {
     AppError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
 }

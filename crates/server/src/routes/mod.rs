@@ -49,9 +49,14 @@ pub fn router(state: AppState) -> Router {
             get(sittings::attendance_csv),
         )
         .route("/sittings/{id}/events", get(sittings::events))
-        .route("/kiosk/frames", post(kiosk::frame));
+        .route("/kiosk/frames", post(kiosk::frame))
+        .route("/session", get(misc::session));
     Router::new()
         .nest("/api/v1", api)
+        .route("/", get(crate::web::dashboard))
+        .route("/enrol", get(crate::web::enrol))
+        .route("/kiosk", get(crate::web::kiosk))
+        .route("/assets/{name}", get(crate::web::asset))
         .route("/healthz", get(misc::healthz))
         .route("/api/openapi.json", get(misc::openapi))
         .route("/metrics", get(misc::metrics))

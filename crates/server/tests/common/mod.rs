@@ -167,6 +167,35 @@ impl TestServer {
         }
     }
 
+    /// Stops serving (clients see the connection drop) but keeps the database and address.
+    pub async fn go_down(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+        self.state.store.close().await;
+    }
+
+    /// A fresh server process-equivalent on the same database and the same address.
+    pub async fn come_back(&mut self) {
+        let cfg = (*self.state.config).clone();
+        self.state = AppState::start(cfg).await.unwrap();
+        let addr = self.base.trim_start_matches("http://").to_string();
+        let listener = tokio::net::TcpListener::bind(&addr).await.unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let st = self.state.clone();
+        self.task = Some(tokio::spawn(async move {
+            rollcall_server::serve(listener, st, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        }));
+        self.shutdown = Some(tx);
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -1,0 +1,132 @@
+//! The three web pages (presidium dashboard, staff enrolment desk, browser kiosk) and their assets,
+//! embedded in the binary so a hall without internet needs nothing else. The pages are empty shells:
+//! every piece of data comes from the API with the token the user typed, so a browser without a valid
+//! token sees a login form and nothing more.
+
+use axum::extract::Path;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
+
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+}
+
+macro_rules! asset {
+    ($name:literal, $type:literal) => {
+        Asset {
+            name: $name,
+            content_type: $type,
+            body: include_str!(concat!("../web/", $name)),
+        }
+    };
+}
+
+const ASSETS: &[Asset] = &[
+    asset!("dashboard.html", "text/html; charset=utf-8"),
+    asset!("enrol.html", "text/html; charset=utf-8"),
+    asset!("kiosk.html", "text/html; charset=utf-8"),
+    asset!("rollcall.css", "text/css; charset=utf-8"),
+    asset!("common.js", "text/javascript; charset=utf-8"),
+    asset!("dashboard.js", "text/javascript; charset=utf-8"),
+    asset!("enrol.js", "text/javascript; charset=utf-8"),
+    asset!("kiosk.js", "text/javascript; charset=utf-8"),
+];
+
+/// No inline script or style, no third-party origin, camera allowed for this origin only.
+const CSP: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; \
+     media-src 'self' blob: mediastream:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+     frame-ancestors 'none'";
+
+fn respond(asset: &Asset, request: &HeaderMap) -> Response {
+    let etag = format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(asset.body.as_bytes()))[..16]
+    );
+    let common = [
+        (header::CACHE_CONTROL, "no-cache".to_string()),
+        (header::ETAG, etag.clone()),
+        (header::CONTENT_SECURITY_POLICY, CSP.to_string()),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        (header::REFERRER_POLICY, "no-referrer".to_string()),
+        (header::X_FRAME_OPTIONS, "DENY".to_string()),
+        (
+            header::HeaderName::from_static("permissions-policy"),
+            "camera=(self), microphone=()".to_string(),
+        ),
+    ];
+    if request
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v == HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("")))
+    {
+        return (StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    (
+        common,
+        [(header::CONTENT_TYPE, asset.content_type)],
+        asset.body,
+    )
+        .into_response()
+}
+
+fn page(name: &str, headers: &HeaderMap) -> Response {
+    match ASSETS.iter().find(|a| a.name == name) {
+        Some(a) => respond(a, headers),
+        None => AppError::not_found("page").into_response(),
+    }
+}
+
+pub async fn dashboard(headers: HeaderMap) -> Response {
+    page("dashboard.html", &headers)
+}
+
+pub async fn enrol(headers: HeaderMap) -> Response {
+    page("enrol.html", &headers)
+}
+
+pub async fn kiosk(headers: HeaderMap) -> Response {
+    page("kiosk.html", &headers)
+}
+
+pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
+    match ASSETS
+        .iter()
+        .find(|a| a.name == name && !a.name.ends_with(".html"))
+    {
+        Some(a) => respond(a, &headers),
+        None => AppError::not_found("asset").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_reference_only_embedded_assets() {
+        for page in ASSETS.iter().filter(|a| a.name.ends_with(".html")) {
+            for part in page.body.split("/assets/").skip(1) {
+                let name: String = part
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_')
+                    .collect();
+                assert!(
+                    ASSETS.iter().any(|a| a.name == name),
+                    "{} references /assets/{name}, which is not embedded",
+                    page.name
+                );
+            }
+            assert!(
+                !page.body.contains("<script>") && !page.body.contains(" style="),
+                "{} has inline script or style, which the CSP refuses",
+                page.name
+            );
+            assert!(!page.body.contains("http://") && !page.body.contains("https://"));
+        }
+    }
+}

@@ -1,0 +1,694 @@
+//! The web pages in a real headless Chromium (Debian's `chromium` and `chromium-driver`) against a
+//! real server: the login gate, enrolment at the desk, a sitting opened from the desk, kiosk frames
+//! (over HTTP, and from the browser kiosk on Chromium's fake camera), and the dashboard following
+//! all of it live, without a reload, across a server restart. Screenshots of each page at 1920x1080
+//! and 1024x768 land in `target/tmp/web-screenshots/`. The browser tests skip with a message where
+//! chromedriver or chromium is missing (`.ci/run` installs both).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{fixture, fixture_bytes, frame_with, TestServer};
+use fantoccini::{Client, ClientBuilder, Locator};
+use image::{imageops, Rgb, RgbImage};
+use serde_json::{json, Value};
+
+const SIZES: [(u32, u32); 2] = [(1920, 1080), (1024, 768)];
+
+/// Pages are empty shells: without a token nothing about delegates reaches the browser.
+#[tokio::test]
+async fn pages_are_data_free_shells_with_a_strict_policy() {
+    let srv = TestServer::sqlite(|_| {}).await;
+    srv.delegate("S1", "Secret Person", "Hidden Delegation")
+        .await;
+    for path in [
+        "/",
+        "/enrol",
+        "/kiosk",
+        "/assets/common.js",
+        "/assets/rollcall.css",
+    ] {
+        let r = srv.client.get(srv.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let csp = r.headers()["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
+        let etag = r.headers()["etag"].clone();
+        let body = r.text().await.unwrap();
+        assert!(!body.contains("Secret Person") && !body.contains("Hidden Delegation"));
+        let again = srv
+            .client
+            .get(srv.url(path))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path} revalidates by ETag");
+    }
+    for path in [
+        "/assets/missing.js",
+        "/assets/dashboard.html",
+        "/assets/..%2FCargo.toml",
+    ] {
+        let r = srv.client.get(srv.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    let (s, v) = srv.get("/api/v1/session", "kiosk").await;
+    assert_eq!(s, 200);
+    assert_eq!(v["role"], "kiosk");
+    assert_eq!(v["kiosk"]["fps"], 5.0);
+    let r = srv
+        .client
+        .get(srv.url("/api/v1/session"))
+        .bearer_auth("rc_wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_refuses_wrong_tokens_and_roles_in_chromium() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let srv = TestServer::sqlite(|_| {}).await;
+    srv.delegate("S1", "Secret Person", "Hidden Delegation")
+        .await;
+    let (b, _profile) = driver.browser(&[]).await;
+
+    b.goto(&srv.url("/enrol")).await.unwrap();
+    wait_until(
+        &b,
+        "login form",
+        "return !document.querySelector('#login').hidden",
+    )
+    .await;
+    assert!(!b.source().await.unwrap().contains("Secret Person"));
+
+    type_token(&b, "rc_wrong").await;
+    wait_text(&b, "#login-message", "not valid").await;
+    type_token(&b, &srv.tokens["kiosk"]).await;
+    wait_text(&b, "#login-message", "role “kiosk”").await;
+    assert!(!b.source().await.unwrap().contains("Secret Person"));
+
+    type_token(&b, &srv.tokens["staff"]).await;
+    wait_text(&b, "#delegates", "Secret Person").await;
+
+    // The same tab keeps the staff token; the dashboard needs presidium and says so.
+    b.goto(&srv.url("/")).await.unwrap();
+    wait_text(&b, "#login-message", "needs presidium or admin").await;
+    assert_eq!(
+        js(&b, "return document.querySelector('#app').hidden").await,
+        true
+    );
+
+    // The refused token is not kept; log in again at the desk, then log out: the tab forgets it.
+    assert_eq!(
+        js(&b, "return sessionStorage.getItem('rollcall.token')").await,
+        Value::Null
+    );
+    login(&b, &srv, "/enrol", "staff").await;
+    click(&b, ".logout").await;
+    wait_until(
+        &b,
+        "login form",
+        "return !document.querySelector('#login').hidden",
+    )
+    .await;
+    assert_eq!(
+        js(&b, "return sessionStorage.getItem('rollcall.token')").await,
+        Value::Null
+    );
+    b.close().await.unwrap();
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let mut srv = TestServer::sqlite(|_| {}).await;
+    let files = tempfile::tempdir().unwrap();
+    let shots = screenshot_dir();
+
+    // Chromium's fake camera shows Joe Biden, at the desk and at the browser kiosk.
+    let y4m = files.path().join("biden.y4m");
+    write_y4m(&y4m, &camera_frame("biden.jpg"));
+    let camera = [
+        "--use-fake-device-for-media-stream".to_string(),
+        "--use-fake-ui-for-media-stream".to_string(),
+        format!("--use-file-for-fake-video-capture={}", y4m.display()),
+    ];
+
+    // ---- the enrolment desk, as staff --------------------------------------------------------
+    let (desk, _p1) = driver.browser(&camera).await;
+    login(&desk, &srv, "/enrol", "staff").await;
+    add_delegate(&desk, "E1", "Barack Obama", "Illinois").await;
+    upload(&desk, &fixture_path("obama.jpg")).await;
+    wait_text(&desk, "#verdict.ok", "Accepted").await;
+
+    add_delegate(&desk, "E2", "Joe Biden", "Delaware").await;
+    upload(&desk, &fixture_path("obama2.jpg")).await;
+    wait_text(&desk, "#verdict.error", "Duplicate of Barack Obama").await;
+    let blank = files.path().join("blank.png");
+    RgbImage::from_pixel(400, 400, Rgb([200, 200, 200]))
+        .save(&blank)
+        .unwrap();
+    upload(&desk, &blank).await;
+    wait_text(&desk, "#verdict.error", "No face found").await;
+    upload(&desk, &fixture_path("biden.jpg")).await;
+    wait_text(&desk, "#verdict.ok", "Accepted").await;
+
+    add_delegate(&desk, "E3", "Eve Absent", "Delaware").await;
+    // A photo taken with the desk camera goes through the same gate: it is Biden's face.
+    click(&desk, "#camera-start").await;
+    wait_until(
+        &desk,
+        "the desk camera running",
+        "return document.querySelector('#video').videoWidth > 0",
+    )
+    .await;
+    click(&desk, "#capture").await;
+    wait_text(&desk, "#verdict.error", "Duplicate of Joe Biden").await;
+    click(&desk, "#camera-stop").await;
+
+    // Bulk import: two observers (not eligible), one photo with no face in it.
+    let csv = files.path().join("import.csv");
+    std::fs::write(
+        &csv,
+        "external_id,full_name,delegation,eligible\nI1,\"Observer, One\",Observers,no\nI2,Observer Two,Observers,no\n",
+    )
+    .unwrap();
+    let i1 = files.path().join("I1.png");
+    std::fs::copy(&blank, &i1).unwrap();
+    desk.find(Locator::Css("#import-csv"))
+        .await
+        .unwrap()
+        .send_keys(&csv.display().to_string())
+        .await
+        .unwrap();
+    desk.find(Locator::Css("#import-photos"))
+        .await
+        .unwrap()
+        .send_keys(&i1.display().to_string())
+        .await
+        .unwrap();
+    click(&desk, "#import-form button[type=submit]").await;
+    wait_text(
+        &desk,
+        "#import-status",
+        "Done: 1 of 2 rows imported, 1 refused",
+    )
+    .await;
+    wait_text(&desk, "#import-report", "I1: No face found").await;
+    wait_text(&desk, "#import-report", "I2: added without a photo").await;
+    assert_eq!(
+        js(&desk, "return [document.querySelector('#import-progress').value, document.querySelector('#import-progress').max]").await,
+        json!([2, 2])
+    );
+    desk.find(Locator::Css("#search"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    click(&desk, "#search-form button").await;
+    wait_until(
+        &desk,
+        "enrolment status per delegate",
+        "const t = document.querySelector('#delegates tbody').innerText; \
+         return /Barack Obama.*enrolled \\(1\\)/.test(t) && /Joe Biden.*enrolled \\(1\\)/.test(t) \
+             && /Eve Absent.*no photo/.test(t)",
+    )
+    .await;
+
+    // ---- an admin creates and opens the sitting at the desk --------------------------------
+    click(&desk, ".logout").await;
+    login(&desk, &srv, "/enrol", "admin").await;
+    fill(&desk, "#sitting-name", "Plenary").await;
+    click(&desk, "#sitting-form button[type=submit]").await;
+    wait_text(&desk, "#sitting-list", "Plenary").await;
+    desk.find(Locator::XPath(
+        "//ul[@id='sitting-list']//button[text()='Open']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_text(&desk, "#open-sitting", "Open sitting: Plenary").await;
+
+    // ---- the presidium's dashboard ---------------------------------------------------------
+    let (dash, _p2) = driver.browser(&[]).await;
+    login(&dash, &srv, "/", "presidium").await;
+    wait_until(
+        &dash,
+        "an empty sitting",
+        "return document.querySelector('#present').textContent === '0' \
+            && document.querySelector('#eligible').textContent === '3' \
+            && document.querySelector('#quorum').classList.contains('no') \
+            && document.querySelector('#sitting-name').textContent === 'Plenary' \
+            && document.querySelector('#live').textContent === 'live'",
+    )
+    .await;
+    // Marks this page load: if the page reloaded, the mark would be gone.
+    js(&dash, "window.__sameLoad = 'yes'; return null").await;
+    let same_load = "window.__sameLoad === 'yes'";
+
+    // ---- a native kiosk's frames over HTTP -------------------------------------------------
+    let mut last = Value::Null;
+    for i in 0..2 {
+        let r = srv
+            .req(
+                reqwest::Method::POST,
+                &format!("/api/v1/kiosk/frames?kiosk_frame_id=web-{i}"),
+                "kiosk",
+            )
+            .body(frame_with("obama.jpg", 300, 100, 60))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        last = r.json().await.unwrap();
+    }
+    assert_eq!(last["faces"][0]["status"], "checked_in", "{last}");
+    wait_until(
+        &dash,
+        "Obama counted live",
+        &format!(
+            "return document.querySelector('#present').textContent === '1' \
+                && document.querySelector('#recent').innerText.includes('Barack Obama') \
+                && document.querySelector('#delegations').innerText.includes('Illinois') \
+                && {same_load}"
+        ),
+    )
+    .await;
+
+    // ---- the browser kiosk, where the camera shows Joe Biden -------------------------------
+    let (kiosk, _p3) = driver.browser(&camera).await;
+    login(&kiosk, &srv, "/kiosk", "kiosk").await;
+    wait_text(&kiosk, "#message-title", "Welcome, Joe Biden").await;
+    wait_text(&kiosk, "#message-sub", "Delaware").await;
+    wait_until(
+        &dash,
+        "Biden counted live and quorum reached",
+        &format!(
+            "return document.querySelector('#present').textContent === '2' \
+                && document.querySelector('#quorum').classList.contains('yes') \
+                && document.querySelector('#quorum').textContent === 'QUORUM REACHED' \
+                && document.querySelector('#recent').innerText.includes('Joe Biden') \
+                && {same_load}"
+        ),
+    )
+    .await;
+
+    // ---- a manual check-in and its correction at the desk ---------------------------------
+    fill(&desk, "#search", "Eve").await;
+    click(&desk, "#search-form button").await;
+    wait_text(&desk, "#delegates tbody", "Eve Absent").await;
+    click(&desk, "#delegates tbody tr").await;
+    wait_text(&desk, "#p-name", "Eve Absent").await;
+    fill(&desk, "#reason", "ID checked at the desk").await;
+    click(&desk, "#checkin-btn").await;
+    wait_text(&desk, "#checkin-message", "is checked in").await;
+    wait_until(
+        &dash,
+        "manual check-in shown",
+        &format!("return document.querySelector('#present').textContent === '3' && {same_load}"),
+    )
+    .await;
+    fill(&desk, "#reason", "checked in by mistake").await;
+    click(&desk, "#undo-btn").await;
+    wait_text(&desk, "#checkin-message", "was removed").await;
+    wait_until(
+        &dash,
+        "correction shown",
+        &format!(
+            "return document.querySelector('#present').textContent === '2' \
+                && !document.querySelector('#recent').innerText.includes('Eve Absent') \
+                && /Delaware\\s*1 \\/ 2/.test(document.querySelector('#delegations').innerText) \
+                && /Illinois\\s*1 \\/ 1/.test(document.querySelector('#delegations').innerText) && {same_load}"
+        ),
+    )
+    .await;
+
+    // ---- how each page looks on a hall screen and on a tablet -------------------------------
+    shoot(
+        &dash,
+        &shots,
+        "dashboard",
+        &["#present", "#quorum", "#recent"],
+    )
+    .await;
+    shoot(&desk, &shots, "desk", &["#search", "#person", "#sittings"]).await;
+    shoot(&kiosk, &shots, "kiosk", &["#message-title", "#net"]).await;
+    kiosk.close().await.unwrap();
+
+    // ---- the server goes away and comes back: the dashboard reconnects by itself -------------
+    srv.go_down().await;
+    wait_text(&dash, "#live", "reconnecting").await;
+    srv.come_back().await;
+    wait_text(&dash, "#live", "live").await;
+    let sitting = srv.get("/api/v1/sittings", "admin").await.1[0]["id"]
+        .as_i64()
+        .unwrap();
+    let eve = srv.get("/api/v1/delegates?q=Eve", "staff").await.1[0]["id"]
+        .as_i64()
+        .unwrap();
+    let (s, v) = srv
+        .json(
+            reqwest::Method::POST,
+            &format!("/api/v1/sittings/{sitting}/checkins"),
+            "staff",
+            json!({"delegate_id": eve, "reason": "arrived late"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    wait_until(
+        &dash,
+        "a check-in after the restart shown live",
+        &format!(
+            "return document.querySelector('#present').textContent === '3' \
+                && document.querySelector('#recent').innerText.includes('Eve Absent') && {same_load}"
+        ),
+    )
+    .await;
+
+    desk.close().await.unwrap();
+    dash.close().await.unwrap();
+    srv.stop().await;
+}
+
+// ---- the browser ----------------------------------------------------------------------------
+
+struct Driver {
+    child: Child,
+    url: String,
+    chromium: PathBuf,
+}
+
+impl Driver {
+    async fn start() -> Option<Driver> {
+        let driver = std::env::var_os("ROLLCALL_CHROMEDRIVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| "/usr/bin/chromedriver".into());
+        let chromium = std::env::var_os("ROLLCALL_CHROMIUM")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| "/usr/bin/chromium".into());
+        if !driver.exists() || !chromium.exists() {
+            eprintln!(
+                "SKIPPED: {} or {} is missing (apt-get install chromium chromium-driver)",
+                driver.display(),
+                chromium.display()
+            );
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let url = format!("http://127.0.0.1:{port}");
+        let ready = Instant::now();
+        loop {
+            if let Ok(r) = reqwest::get(format!("{url}/status")).await {
+                if r.status().is_success() {
+                    break;
+                }
+            }
+            assert!(
+                ready.elapsed() < Duration::from_secs(30),
+                "chromedriver did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Some(Driver {
+            child,
+            url,
+            chromium,
+        })
+    }
+
+    /// A fresh browser with its own profile, flags as DEVELOPERS.md gives them for this machine.
+    async fn browser(&self, extra: &[String]) -> (Client, tempfile::TempDir) {
+        let profile = tempfile::tempdir().unwrap();
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--window-size=1920,1080",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend(extra.iter().cloned());
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": self.chromium, "args": args},
+        });
+        let Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("a Chromium session");
+        (client, profile)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn js(b: &Client, script: &str) -> Value {
+    b.execute(script, vec![]).await.unwrap()
+}
+
+/// Polls `script` (a function body returning a boolean) until true; on timeout fails with what the
+/// page showed.
+async fn wait_until(b: &Client, what: &str, script: &str) {
+    let start = Instant::now();
+    loop {
+        if b.execute(script, vec![]).await.ok() == Some(Value::Bool(true)) {
+            return;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let text = js(b, "return document.body.innerText").await;
+            let path = screenshot_dir().join("failure.png");
+            if let Ok(png) = b.screenshot().await {
+                let _ = std::fs::write(&path, png);
+            }
+            panic!(
+                "timed out waiting for {what}; the page showed:\n{}\n(screenshot {})",
+                text.as_str().unwrap_or_default(),
+                path.display()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn wait_text(b: &Client, css: &str, needle: &str) {
+    let script = format!(
+        "const e = document.querySelector({css}); return !!e && e.innerText.includes({needle})",
+        css = json!(css),
+        needle = json!(needle)
+    );
+    wait_until(b, &format!("{css} to show {needle:?}"), &script).await;
+}
+
+async fn click(b: &Client, css: &str) {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn fill(b: &Client, css: &str, text: &str) {
+    let e = b.find(Locator::Css(css)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+async fn type_token(b: &Client, token: &str) {
+    wait_until(
+        b,
+        "login form",
+        "return !document.querySelector('#login').hidden",
+    )
+    .await;
+    fill(b, "#token", token).await;
+    click(b, "#login-form button").await;
+}
+
+async fn login(b: &Client, srv: &TestServer, path: &str, role: &str) {
+    b.goto(&srv.url(path)).await.unwrap();
+    type_token(b, &srv.tokens[role]).await;
+    wait_until(
+        b,
+        &format!("{path} after login as {role}"),
+        "return !document.querySelector('#app').hidden",
+    )
+    .await;
+}
+
+async fn add_delegate(b: &Client, external_id: &str, name: &str, delegation: &str) {
+    js(b, "document.querySelector('#add').open = true; return null").await;
+    fill(b, "#add-external", external_id).await;
+    fill(b, "#add-name", name).await;
+    fill(b, "#add-delegation", delegation).await;
+    click(b, "#add-form button[type=submit]").await;
+    wait_text(b, "#add-message", &format!("Added {name}")).await;
+    wait_text(b, "#p-name", name).await;
+}
+
+async fn upload(b: &Client, file: &Path) {
+    js(
+        b,
+        "document.querySelector('#verdict').className = ''; return null",
+    )
+    .await;
+    b.find(Locator::Css("#photo-file"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+}
+
+/// Screenshots at each size, after checking that nothing spills sideways and that the page's key
+/// elements are on screen.
+async fn shoot(b: &Client, dir: &Path, page: &str, key: &[&str]) {
+    for (w, h) in SIZES {
+        b.set_window_size(w, h).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let check = js(
+            b,
+            &format!(
+                "const keys = {keys}; const off = [];
+                 for (const k of keys) {{
+                   const r = document.querySelector(k).getBoundingClientRect();
+                   if (r.width === 0 || r.right > innerWidth + 1 || r.top > innerHeight || r.left < -1) off.push(k);
+                 }}
+                 return {{overflow: document.documentElement.scrollWidth > innerWidth + 1, off, w: innerWidth, h: innerHeight}};",
+                keys = json!(key)
+            ),
+        )
+        .await;
+        let path = dir.join(format!("{page}-{w}x{h}.png"));
+        std::fs::write(&path, b.screenshot().await.unwrap()).unwrap();
+        assert_eq!(
+            check["overflow"],
+            false,
+            "{page} at {w}x{h} scrolls sideways: {check} ({})",
+            path.display()
+        );
+        assert_eq!(
+            check["off"],
+            json!([]),
+            "{page} at {w}x{h}: key elements off screen: {check} ({})",
+            path.display()
+        );
+    }
+    b.set_window_size(1920, 1080).await.unwrap();
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn fixture_path(name: &str) -> PathBuf {
+    let _ = fixture_bytes(name);
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/faces")
+        .join(name)
+        .canonicalize()
+        .unwrap()
+}
+
+/// What the kiosk camera sees: the person a step from the camera, head and shoulders in a 640x480
+/// frame (the fixture is a full-length portrait, so it is enlarged and its lower part falls outside).
+fn camera_frame(name: &str) -> RgbImage {
+    let p = fixture(name);
+    let h = 1000;
+    let w = p.width() * h / p.height();
+    let big = imageops::resize(&p, w, h, imageops::FilterType::Triangle);
+    let mut f = RgbImage::from_pixel(640, 480, Rgb([110, 115, 120]));
+    imageops::overlay(&mut f, &big, (640 - w as i64) / 2, 0);
+    f
+}
+
+/// One-frame YUV4MPEG2 (4:2:0, full-range BT.601), which Chromium's fake camera loops.
+fn write_y4m(path: &Path, img: &RgbImage) {
+    let (w, h) = img.dimensions();
+    let mut out = format!("YUV4MPEG2 W{w} H{h} F5:1 Ip A1:1 C420jpeg\nFRAME\n").into_bytes();
+    let px = |x: u32, y: u32| {
+        let p = img.get_pixel(x, y).0;
+        (p[0] as f32, p[1] as f32, p[2] as f32)
+    };
+    for y in 0..h {
+        for x in 0..w {
+            let (r, g, b) = px(x, y);
+            out.push(
+                (0.299 * r + 0.587 * g + 0.114 * b)
+                    .round()
+                    .clamp(0.0, 255.0) as u8,
+            );
+        }
+    }
+    let mut u = Vec::new();
+    let mut v = Vec::new();
+    for y in (0..h).step_by(2) {
+        for x in (0..w).step_by(2) {
+            let (mut r, mut g, mut b) = (0.0, 0.0, 0.0);
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                let p = px((x + dx).min(w - 1), (y + dy).min(h - 1));
+                r += p.0 / 4.0;
+                g += p.1 / 4.0;
+                b += p.2 / 4.0;
+            }
+            u.push(
+                (128.0 - 0.168736 * r - 0.331264 * g + 0.5 * b)
+                    .round()
+                    .clamp(0.0, 255.0) as u8,
+            );
+            v.push(
+                (128.0 + 0.5 * r - 0.418688 * g - 0.081312 * b)
+                    .round()
+                    .clamp(0.0, 255.0) as u8,
+            );
+        }
+    }
+    out.extend(u);
+    out.extend(v);
+    std::fs::write(path, out).unwrap();
+}

@@ -1,0 +1,154 @@
+// Browser kiosk for a tablet at the door: camera frames to POST /api/v1/kiosk/frames at the
+// configured rate, one request in flight at a time (a slow server slows the kiosk instead of piling
+// up requests), and the answer shown big. Frames that could not be delivered wait in a small queue
+// and are replayed in order with their own id and capture time, so a short network drop loses nothing.
+import { $, api, startPage, sleep, randomId } from '/assets/common.js';
+
+const QUEUE_MAX = 50;
+const SHOW_MS = 4000;
+const UNKNOWN_FRAMES = 3;
+
+const queue = [];
+let sent = 0;
+let online = true;
+let shownUntil = 0;
+let unknownRun = 0;
+let draining = false;
+
+function show(kind, title, sub = '', hold = SHOW_MS) {
+  const m = $('#message');
+  m.className = `kiosk-message ${kind}`;
+  $('#message-title').textContent = title;
+  $('#message-sub').textContent = sub;
+  shownUntil = hold ? Date.now() + hold : 0;
+}
+
+function idle(title = 'Please look at the camera', sub = '') {
+  if (Date.now() >= shownUntil) show('idle', title, sub, 0);
+}
+
+function status() {
+  const net = $('#net');
+  net.className = `live ${online ? 'on' : 'off'}`;
+  net.textContent = online ? 'online' : 'offline';
+  $('#stats').textContent = `${sent} frames sent${queue.length > 1 ? ` · ${queue.length} waiting` : ''}`;
+}
+
+function answer(a, capturedMs) {
+  // A frame replayed after an outage is recorded, but an old greeting would greet the wrong person.
+  if (Date.now() - capturedMs > 3000) return;
+  const faces = a.faces || [];
+  const known = faces.filter((f) => f.delegate && (f.status === 'checked_in' || f.status === 'already_checked_in'));
+  if (known.length) {
+    unknownRun = 0;
+    const names = known.map((f) => f.delegate.full_name).join(', ');
+    const delegations = [...new Set(known.map((f) => f.delegate.delegation))].join(', ');
+    const again = known.every((f) => f.status === 'already_checked_in');
+    show('welcome', `Welcome, ${names}`, `${delegations} · ${again ? 'already checked in' : 'checked in'}`);
+    return;
+  }
+  if (faces.some((f) => f.status === 'pending')) {
+    unknownRun = 0;
+    if (Date.now() >= shownUntil) show('pending', 'One moment…', 'Keep looking at the camera', 1000);
+    return;
+  }
+  if (faces.some((f) => f.status === 'unknown')) {
+    unknownRun += 1;
+    if (unknownRun >= UNKNOWN_FRAMES) {
+      show('unknown', 'Not recognised', 'Please see the registration desk.');
+    }
+    return;
+  }
+  unknownRun = 0;
+  if (faces.some((f) => f.status === 'rejected')) idle('Please come closer', 'and look at the camera');
+  else idle();
+}
+
+async function drain() {
+  if (draining) return;
+  draining = true;
+  let backoff = 500;
+  try {
+    while (queue.length) {
+      const f = queue[0];
+      try {
+        const a = await api('POST', `/kiosk/frames?kiosk_frame_id=${f.id}&captured_at=${encodeURIComponent(f.at)}`, f.blob);
+        queue.shift();
+        sent += 1;
+        online = true;
+        backoff = 500;
+        answer(a, f.ms);
+      } catch (e) {
+        if (e.status === 0 || e.status >= 500) {
+          // Unreachable or busy: keep the frame, wait, try again in order.
+          online = e.status !== 0;
+          status();
+          if (e.status === 0) show('offline', 'Check-in is offline', 'Please wait or see the registration desk', 0);
+          await sleep(backoff);
+          backoff = Math.min(backoff * 2, 8000);
+          continue;
+        }
+        queue.shift();
+        online = true;
+        if (e.code === 'no_open_sitting') show('closed', 'Check-in is closed', 'No sitting is open yet.', 1500);
+      }
+      status();
+    }
+  } finally {
+    draining = false;
+    status();
+  }
+}
+
+function grab(video, canvas, width) {
+  if (!video.videoWidth) return null;
+  const scale = Math.min(1, width / video.videoWidth);
+  canvas.width = Math.round(video.videoWidth * scale);
+  canvas.height = Math.round(video.videoHeight * scale);
+  canvas.getContext('2d').drawImage(video, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.85));
+}
+
+startPage({
+  roles: ['kiosk'],
+  pageName: 'browser kiosk',
+  start: async (session) => {
+    const fps = Math.max(0.2, session.kiosk.fps || 5);
+    const width = session.kiosk.frame_width || 640;
+    const video = $('#video');
+    try {
+      video.srcObject = await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user' },
+        audio: false,
+      });
+    } catch (e) {
+      show('offline', 'The camera cannot be opened', `${e.message}. This page needs HTTPS or localhost and camera permission.`, 0);
+      return;
+    }
+    const canvas = document.createElement('canvas');
+    status();
+    for (;;) {
+      const started = performance.now();
+      // One frame in flight at most: while the queue is busy no new frame is taken.
+      if (!draining && queue.length === 0) {
+        const blob = await grab(video, canvas, width);
+        if (blob) {
+          const now = new Date();
+          queue.push({ id: randomId(), at: now.toISOString(), ms: now.getTime(), blob });
+          drain();
+        }
+      } else if (!online && queue.length < QUEUE_MAX) {
+        // Offline: keep capturing into the queue so nobody who walks past is lost.
+        const blob = await grab(video, canvas, width);
+        if (blob) {
+          const now = new Date();
+          queue.push({ id: randomId(), at: now.toISOString(), ms: now.getTime(), blob });
+        }
+      } else if (!online && queue.length >= QUEUE_MAX) {
+        queue.splice(1, 1); // drop the oldest waiting frame, never the one being sent
+      }
+      status();
+      await sleep(Math.max(0, 1000 / fps - (performance.now() - started)));
+    }
+  },
+});
