@@ -189,18 +189,8 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     .unwrap();
     let i1 = files.path().join("I1.png");
     std::fs::copy(&blank, &i1).unwrap();
-    desk.find(Locator::Css("#import-csv"))
-        .await
-        .unwrap()
-        .send_keys(&csv.display().to_string())
-        .await
-        .unwrap();
-    desk.find(Locator::Css("#import-photos"))
-        .await
-        .unwrap()
-        .send_keys(&i1.display().to_string())
-        .await
-        .unwrap();
+    choose_file(&desk, "#import-csv", &csv).await;
+    choose_file(&desk, "#import-photos", &i1).await;
     click(&desk, "#import-form button[type=submit]").await;
     wait_text(
         &desk,
@@ -575,7 +565,12 @@ async fn upload(b: &Client, file: &Path) {
         "document.querySelector('#verdict').className = ''; return null",
     )
     .await;
-    b.find(Locator::Css("#photo-file"))
+    choose_file(b, "#photo-file", file).await;
+}
+
+/// What a person picking a file does: chromedriver types the path into the file input.
+async fn choose_file(b: &Client, css: &str, file: &Path) {
+    b.find(Locator::Css(css))
         .await
         .unwrap()
         .send_keys(&file.display().to_string())
