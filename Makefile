@@ -7,7 +7,7 @@ export ORT_DYLIB_PATH ?= $(ORT_LIB)
 EVAL_DATA ?= $(CURDIR)/../shared/eval/lfw-dev
 CARGO ?= cargo
 
-.PHONY: all build test demo demo-live ort models eval eval-dlib bench bench-gallery bench-pipeline bench-load lint fmt clean help
+.PHONY: all build test demo demo-live sysdeps ort models eval eval-dlib bench bench-gallery bench-pipeline bench-load lint fmt clean help
 
 all: build
 
@@ -27,10 +27,14 @@ $(ORT_LIB):
 	  -d .cache/wheels onnxruntime==$(ORT_VERSION)
 	python3 tools/extract_ort.py .cache/wheels $(ORT_VERSION) $(ORT_DIR)
 
-build: ort
+# libclang for the camera bindings (and pip for the wheel); tools/sysdeps.sh installs them as root.
+sysdeps:
+	@tools/sysdeps.sh
+
+build: sysdeps ort
 	$(CARGO) build --release --bin rollcall
 
-test: ort
+test: sysdeps ort
 	$(CARGO) test --workspace --release
 
 demo: build
@@ -60,7 +64,7 @@ bench-load: ort
 eval-dlib:
 	py=$$(tools/venv.sh dlib-bin==20.0.1.post1 face-recognition-models==0.3.0) && $$py tools/dlib_peer.py eval $(EVAL_DATA)
 
-lint:
+lint: sysdeps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --release -- -D warnings
 

@@ -225,13 +225,14 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let kiosk = KioskConfig {
         server: format!("http://{addr}"),
         token: tokens["kiosk"].clone(),
-        source: tmp.path().join("walk-by"),
+        source: rollcall_kiosk::SourceSpec::Folder(tmp.path().join("walk-by")),
         fps: 5.0,
         queue_dir: tmp.path().join("queue"),
         max_queue: 1000,
         max_width: 640,
         no_wait: false,
         name: "door-a".into(),
+        skip_still: 4,
     };
     let mut last = String::new();
     let report = rollcall_kiosk::run(&kiosk, |line| {
@@ -242,8 +243,9 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     })
     .await?;
     println!(
-        "   {} frames delivered; checked in by the kiosk: {}",
+        "   {} frames delivered, {} not sent (the empty hall again); checked in by the kiosk: {}",
         report.delivered,
+        report.skipped,
         report.checked_in.join(", ")
     );
     print_attendance(&attendance(()).await?.json().await?);

@@ -10,6 +10,37 @@ pub struct Frame {
     pub captured_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// What a source gives when asked for a frame.
+#[derive(Debug)]
+pub enum Next {
+    Frame(Frame),
+    /// Nothing this time (a camera that is not delivering); ask again.
+    Idle,
+    /// The source is exhausted (the last file of a folder).
+    End,
+}
+
+/// Where frames come from: a replay folder, or a live camera (feature `camera`).
+#[derive(Debug)]
+pub enum Source {
+    Folder(FolderSource),
+    #[cfg(feature = "camera")]
+    Camera(crate::camera::CameraSource),
+}
+
+impl Source {
+    pub async fn next(&mut self) -> Next {
+        match self {
+            Source::Folder(f) => match f.next_frame().await {
+                Some(frame) => Next::Frame(frame),
+                None => Next::End,
+            },
+            #[cfg(feature = "camera")]
+            Source::Camera(c) => c.next().await,
+        }
+    }
+}
+
 /// A folder of images replayed in file-name order at a fixed rate, as if a camera had taken them
 /// (tests, demos, audits).
 #[derive(Debug)]

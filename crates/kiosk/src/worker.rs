@@ -7,13 +7,24 @@ use serde_json::Value;
 
 use crate::client::{Client, Delivery};
 use crate::queue::{DiskQueue, FrameMeta, QueueError};
-use crate::source::FolderSource;
+use crate::scene::{SceneGate, Thumb};
+use crate::source::{FolderSource, Next, Source};
+
+/// Where the kiosk's frames come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// Images in file-name order, replayed at `fps`; the run ends after the last.
+    Folder(PathBuf),
+    /// A live camera; the run goes on until the process is stopped.
+    #[cfg(feature = "camera")]
+    Camera(crate::camera::CameraSpec),
+}
 
 #[derive(Debug, Clone)]
 pub struct KioskConfig {
     pub server: String,
     pub token: String,
-    pub source: PathBuf,
+    pub source: SourceSpec,
     /// Frames per second taken from the source (and so sent at most).
     pub fps: f64,
     pub queue_dir: PathBuf,
@@ -24,12 +35,17 @@ pub struct KioskConfig {
     pub no_wait: bool,
     /// Name used in frame ids (so ids from different kiosks never collide).
     pub name: String,
+    /// After the server saw no face in a frame, later frames are sent only once this many cells of
+    /// a 32x24 thumbnail changed (see `scene`); 0 sends every frame.
+    pub skip_still: usize,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
     pub captured: usize,
     pub delivered: usize,
+    /// Not sent: the same empty scene the server had already seen.
+    pub skipped: usize,
     pub dropped: usize,
     pub left_in_queue: usize,
     /// "Name (Delegation)" of everyone this run checked in.
@@ -42,6 +58,9 @@ pub enum KioskError {
     Queue(#[from] QueueError),
     #[error("reading the source folder: {0}")]
     Source(std::io::Error),
+    #[cfg(feature = "camera")]
+    #[error(transparent)]
+    Camera(#[from] crate::camera::CameraError),
     #[error("the server refused the kiosk token: {0}")]
     Refused(String),
 }
@@ -80,7 +99,16 @@ fn encode(image: &image::RgbImage, max_width: u32) -> Vec<u8> {
 /// the source with `no_wait`).
 pub async fn run(cfg: &KioskConfig, mut show: impl FnMut(&str)) -> Result<Report, KioskError> {
     let queue = DiskQueue::open(&cfg.queue_dir, cfg.max_queue)?;
-    let mut source = FolderSource::open(&cfg.source, cfg.fps).map_err(KioskError::Source)?;
+    let mut source = match &cfg.source {
+        SourceSpec::Folder(dir) => {
+            Source::Folder(FolderSource::open(dir, cfg.fps).map_err(KioskError::Source)?)
+        }
+        #[cfg(feature = "camera")]
+        SourceSpec::Camera(spec) => {
+            Source::Camera(crate::camera::CameraSource::open(spec.clone(), cfg.fps)?)
+        }
+    };
+    let mut scene = SceneGate::new(cfg.skip_still);
     let client = Client::new(&cfg.server, &cfg.token);
     let run_id = {
         let mut b = [0u8; 4];
@@ -94,8 +122,11 @@ pub async fn run(cfg: &KioskConfig, mut show: impl FnMut(&str)) -> Result<Report
     let mut source_done = false;
     loop {
         if !source_done {
-            match source.next_frame().await {
-                Some(frame) => {
+            match source.next().await {
+                Next::Frame(frame) if !scene.should_send(&Thumb::of(&frame.image)) => {
+                    report.skipped += 1;
+                }
+                Next::Frame(frame) => {
                     let meta = FrameMeta {
                         kiosk_frame_id: format!("{}-{run_id}-{:06}", cfg.name, report.captured),
                         captured_at: frame
@@ -109,7 +140,8 @@ pub async fn run(cfg: &KioskConfig, mut show: impl FnMut(&str)) -> Result<Report
                         show(&format!("[queue full: dropped {dropped} oldest frame(s)]"));
                     }
                 }
-                None => source_done = true,
+                Next::Idle => {}
+                Next::End => source_done = true,
             }
         }
         // Deliver what is queued, oldest first, unless we are waiting out a failure.
@@ -117,8 +149,16 @@ pub async fn run(cfg: &KioskConfig, mut show: impl FnMut(&str)) -> Result<Report
             let Some((seq, meta, jpeg)) = queue.oldest()? else {
                 break;
             };
+            let sent = jpeg.clone();
             match client.send(&meta, jpeg).await {
                 Delivery::Answered(answer) => {
+                    if answer["faces"].as_array().is_some_and(Vec::is_empty) {
+                        if let Ok(img) = image::load_from_memory(&sent) {
+                            scene.answered_empty(Thumb::of(&img.to_rgb8()));
+                        }
+                    } else {
+                        scene.answered_with_faces();
+                    }
                     queue.remove(seq)?;
                     report.delivered += 1;
                     if !online {

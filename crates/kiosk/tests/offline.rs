@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use image::{imageops, Rgb, RgbImage};
-use rollcall_kiosk::{run, KioskConfig};
+use rollcall_kiosk::{run, KioskConfig, SourceSpec};
 use rollcall_server::{hash_token, new_token, AppState, Config};
 
 fn fixture(name: &str) -> RgbImage {
@@ -154,13 +154,14 @@ fn config(
     KioskConfig {
         server,
         token,
-        source,
+        source: SourceSpec::Folder(source),
         fps: 20.0,
         queue_dir: queue,
         max_queue: 100,
         max_width: 640,
         no_wait,
         name: "door-a".into(),
+        skip_still: 4,
     }
 }
 
