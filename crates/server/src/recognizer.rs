@@ -33,20 +33,37 @@ pub struct Candidates {
     pub threshold: f32,
 }
 
+/// The gallery and the cohort its biases were computed against, swapped together so that a search
+/// never pairs one with the other's predecessor.
+#[derive(Debug)]
+struct Index {
+    gallery: Arc<Gallery>,
+    cohort: Arc<Cohort>,
+}
+
 #[derive(Debug)]
 pub struct Recognizer {
     pool: Arc<InferencePool>,
     limits: DecodeLimits,
-    gallery: RwLock<Arc<Gallery>>,
-    cohort: RwLock<Arc<Cohort>>,
+    index: RwLock<Arc<Index>>,
+    /// One change at a time (a full reload, an added template, a removal): a reload that read the
+    /// store before a concurrent enrolment must not swap in a gallery without it.
+    writer: tokio::sync::Mutex<()>,
     cohort_top_n: usize,
     cohort_max: usize,
     min_cohort: usize,
     thresholds: (f32, f32),
 }
 
-fn read<T>(lock: &RwLock<Arc<T>>) -> Arc<T> {
-    Arc::clone(&lock.read().unwrap_or_else(|e| e.into_inner()))
+impl Recognizer {
+    fn snapshot(&self) -> Arc<Index> {
+        Arc::clone(&self.index.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn swap(&self, gallery: Arc<Gallery>, cohort: Arc<Cohort>) {
+        *self.index.write().unwrap_or_else(|e| e.into_inner()) =
+            Arc::new(Index { gallery, cohort });
+    }
 }
 
 pub fn image_error(e: VisionError) -> AppError {
@@ -83,15 +100,18 @@ impl Recognizer {
                 max_bytes: cfg.max_upload_bytes,
                 ..DecodeLimits::default()
             },
-            gallery: RwLock::new(Arc::new(Gallery::new(EMBEDDING_DIM))),
-            cohort: RwLock::new(Arc::new(
-                Cohort::new(
-                    EMBEDDING_DIM,
-                    cfg.recognition.cohort_top_n,
-                    std::iter::empty(),
-                )
-                .expect("empty cohort"),
-            )),
+            index: RwLock::new(Arc::new(Index {
+                gallery: Arc::new(Gallery::new(EMBEDDING_DIM)),
+                cohort: Arc::new(
+                    Cohort::new(
+                        EMBEDDING_DIM,
+                        cfg.recognition.cohort_top_n,
+                        std::iter::empty(),
+                    )
+                    .expect("empty cohort"),
+                ),
+            })),
+            writer: tokio::sync::Mutex::new(()),
             cohort_top_n: cfg.recognition.cohort_top_n,
             cohort_max: cfg.recognition.cohort_max,
             min_cohort: cfg.recognition.min_cohort,
@@ -130,6 +150,11 @@ impl Recognizer {
 
     /// (Re)builds the gallery and the cohort from every template in the store.
     pub async fn load(&self, store: &Store) -> Result<usize, AppError> {
+        let _one_writer = self.writer.lock().await;
+        self.reload(store).await
+    }
+
+    async fn reload(&self, store: &Store) -> Result<usize, AppError> {
         let templates = store.templates(MODEL_ID).await?;
         // The cohort is the gallery itself, or an evenly spaced sample of it when it is larger.
         let step = templates.len().div_ceil(self.cohort_max.max(1)).max(1);
@@ -158,8 +183,7 @@ impl Recognizer {
         gallery
             .add_biased(rows)
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        *self.cohort.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cohort);
-        *self.gallery.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(gallery);
+        self.swap(Arc::new(gallery), Arc::new(cohort));
         Ok(templates.len())
     }
 
@@ -174,41 +198,88 @@ impl Recognizer {
         delegate_id: i64,
         embedding: &[f32],
     ) -> Result<(), AppError> {
-        let cohort = read(&self.cohort);
+        let _one_writer = self.writer.lock().await;
+        let index = self.snapshot();
+        let cohort = &index.cohort;
         if cohort.len() < self.cohort_max && cohort.len() + 1 == self.min_cohort {
             // The cohort becomes large enough for AS-norm: every bias is computed afresh.
-            self.load(store).await?;
+            self.reload(store).await?;
             return Ok(());
         }
-        let bias = if self.normalises(&cohort) {
+        let bias = if self.normalises(cohort) {
             cohort
                 .template_bias(embedding, delegate_id as u64)
                 .map_err(|e| AppError::Internal(e.to_string()))?
         } else {
             0.0
         };
-        read(&self.gallery)
+        index
+            .gallery
             .add_biased([(delegate_id as u64, embedding, bias)])
             .map_err(|e| AppError::Internal(e.to_string()))?;
         if cohort.len() < self.cohort_max {
-            let mut next = (*cohort).clone();
+            let mut next = (**cohort).clone();
             next.push(delegate_id as u64, embedding)
                 .map_err(|e| AppError::Internal(e.to_string()))?;
-            *self.cohort.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+            self.swap(Arc::clone(&index.gallery), Arc::new(next));
         }
         Ok(())
     }
 
     /// Takes the delegate out of search and out of the cohort, at once.
     pub async fn remove_delegate(&self, store: &Store, delegate_id: i64) -> Result<(), AppError> {
-        let was_normalised = self.normalises(&read(&self.cohort));
-        read(&self.gallery).remove(delegate_id as u64);
-        let mut next = (*read(&self.cohort)).clone();
+        let _one_writer = self.writer.lock().await;
+        let index = self.snapshot();
+        let was_normalised = self.normalises(&index.cohort);
+        index.gallery.remove(delegate_id as u64);
+        let mut next = (*index.cohort).clone();
         next.remove(delegate_id as u64);
-        *self.cohort.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
-        if was_normalised && !self.normalises(&read(&self.cohort)) {
-            self.load(store).await?;
+        let normalised = self.normalises(&next);
+        self.swap(Arc::clone(&index.gallery), Arc::new(next));
+        if was_normalised && !normalised {
+            self.reload(store).await?;
         }
+        Ok(())
+    }
+
+    /// After one of a delegate's photos was erased: their remaining templates stay searchable and
+    /// the erased one leaves the gallery and the cohort, without rebuilding everyone else's rows.
+    pub async fn refresh_delegate(&self, store: &Store, delegate_id: i64) -> Result<(), AppError> {
+        let _one_writer = self.writer.lock().await;
+        let remaining = store.delegate_templates(delegate_id, MODEL_ID).await?;
+        let index = self.snapshot();
+        let was_normalised = self.normalises(&index.cohort);
+        let mut cohort = (*index.cohort).clone();
+        cohort.remove(delegate_id as u64);
+        for t in &remaining {
+            if cohort.len() < self.cohort_max {
+                cohort
+                    .push(delegate_id as u64, &t.embedding)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+            }
+        }
+        if self.normalises(&cohort) != was_normalised {
+            // Crossing the AS-norm line changes every bias.
+            self.reload(store).await?;
+            return Ok(());
+        }
+        let mut rows = Vec::with_capacity(remaining.len());
+        for t in &remaining {
+            let bias = if was_normalised {
+                cohort
+                    .template_bias(&t.embedding, delegate_id as u64)
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+            } else {
+                0.0
+            };
+            rows.push((delegate_id as u64, t.embedding.as_slice(), bias));
+        }
+        index.gallery.remove(delegate_id as u64);
+        index
+            .gallery
+            .add_biased(rows)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        self.swap(Arc::clone(&index.gallery), Arc::new(cohort));
         Ok(())
     }
 
@@ -216,8 +287,9 @@ impl Recognizer {
     /// come from one cohort snapshot, so an enrolment that switches between raw and AS-normalised
     /// scoring mid-request cannot pair scores of one kind with the threshold of the other.
     pub fn candidates(&self, embedding: &[f32], k: usize) -> Result<Candidates, AppError> {
-        let cohort = read(&self.cohort);
-        let normalised = self.normalises(&cohort);
+        let index = self.snapshot();
+        let cohort = &index.cohort;
+        let normalised = self.normalises(cohort);
         let threshold = if normalised {
             self.thresholds.0
         } else {
@@ -230,7 +302,8 @@ impl Recognizer {
         } else {
             0.0
         };
-        let hits = read(&self.gallery)
+        let hits = index
+            .gallery
             .search(embedding, k, ScanMode::Exact)
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let hits = hits
@@ -251,7 +324,7 @@ impl Recognizer {
     }
 
     pub fn templates(&self) -> usize {
-        read(&self.gallery).len()
+        self.snapshot().gallery.len()
     }
 
     pub fn shutdown(&self) {

@@ -718,6 +718,70 @@ async fn server_sent_events_deliver_check_ins_with_counts() {
     }
 }
 
+/// Erasing one photo takes its template out of search and leaves the delegate's others in.
+#[tokio::test]
+async fn erasing_one_photo_keeps_the_delegates_other_photos_searchable() {
+    // Raw cosines (the default below 100 templates), and AS-norm over a tiny cohort, where erasing
+    // first changes the biases and then drops below the cohort minimum. (A 3-template cohort is no
+    // basis for a threshold, so that variant's duplicate gate is switched off.)
+    let mut servers = TestServer::all(|_| {}).await;
+    servers.extend(
+        TestServer::all(|c| {
+            c.recognition.min_cohort = 2;
+            c.recognition.match_threshold = f32::MAX;
+        })
+        .await,
+    );
+    for srv in servers {
+        let obama = srv.delegate("O", "Barack Obama", "USA").await;
+        let biden = srv.delegate("B", "Joe Biden", "USA").await;
+        let (_, first) = srv.enrol(obama, "obama.jpg").await;
+        let (_, second) = srv.enrol(obama, "obama3.jpg").await;
+        assert_eq!(srv.enrol(biden, "biden.jpg").await.0, 201);
+        let photos: Vec<i64> = [&first, &second]
+            .iter()
+            .map(|v| v["photo_id"].as_i64().expect("enrolled"))
+            .collect();
+        let top = |v: &Value| v["candidates"][0]["delegate"]["id"].as_i64();
+        for (i, photo) in photos.iter().enumerate() {
+            let r = srv
+                .req(
+                    Method::DELETE,
+                    &format!("/api/v1/delegates/{obama}/photos/{photo}"),
+                    "staff",
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 204);
+            let (_, health) = srv.get("/healthz", "staff").await;
+            assert_eq!(health["templates"], 2 - i as i64, "{}", srv.label);
+            let (_, v) = srv
+                .upload("/api/v1/identify", "staff", fixture_bytes("obama2.jpg"))
+                .await;
+            if i == 0 {
+                assert_eq!(top(&v), Some(obama), "{}: one photo left: {v}", srv.label);
+            } else {
+                assert!(
+                    v["candidates"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .all(|c| c["delegate"]["id"].as_i64() != Some(obama)),
+                    "{}: no photo left: {v}",
+                    srv.label
+                );
+            }
+        }
+        // Biden was never touched.
+        let (_, v) = srv
+            .upload("/api/v1/identify", "staff", fixture_bytes("biden.jpg"))
+            .await;
+        assert_eq!(top(&v), Some(biden), "{v}");
+        srv.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn erasing_a_delegate_removes_them_from_search() {
     for srv in TestServer::all(|_| {}).await {

@@ -1,3 +1,4 @@
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::{now_ms, Store, StoreError};
@@ -130,6 +131,24 @@ impl Store {
             .bind(model)
             .fetch_all(&self.pool)
             .await?;
+        Self::template_rows(&rows)
+    }
+
+    /// One delegate's templates of `model`.
+    pub async fn delegate_templates(
+        &self,
+        delegate_id: i64,
+        model: &str,
+    ) -> Result<Vec<TemplateRecord>, StoreError> {
+        let rows = sqlx::query("SELECT id, delegate_id, photo_id, embedding FROM templates WHERE model = $1 AND delegate_id = $2 ORDER BY id")
+            .bind(model)
+            .bind(delegate_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Self::template_rows(&rows)
+    }
+
+    fn template_rows(rows: &[AnyRow]) -> Result<Vec<TemplateRecord>, StoreError> {
         rows.iter()
             .map(|r| {
                 let b: Vec<u8> = r.try_get("embedding")?;

@@ -558,8 +558,7 @@ pub async fn delete_photo(
     if !state.store.delete_photo(id, photo_id).await? {
         return Err(AppError::not_found("photo"));
     }
-    // Rebuild from the store: the delegate's other photos stay searchable, this one is gone.
-    state.recognizer.load(&state.store).await?;
+    state.recognizer.refresh_delegate(&state.store, id).await?;
     state
         .store
         .audit(
