@@ -226,14 +226,11 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     fill(&desk, "#sitting-name", "Plenary").await;
     click(&desk, "#sitting-form button[type=submit]").await;
     wait_text(&desk, "#sitting-list", "Plenary").await;
-    desk.find(Locator::XPath(
-        "//ul[@id='sitting-list']//button[text()='Open']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click_at(
+        &desk,
+        Locator::XPath("//ul[@id='sitting-list']//button[text()='Open']"),
+    )
+    .await;
     wait_text(&desk, "#open-sitting", "Open sitting: Plenary").await;
 
     // ---- the presidium's dashboard ---------------------------------------------------------
@@ -513,12 +510,27 @@ async fn wait_text(b: &Client, css: &str, needle: &str) {
 }
 
 async fn click(b: &Client, css: &str) {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_at(b, Locator::Css(css)).await;
+}
+
+/// Finds and clicks, finding again when the page re-rendered the element in between (lists here are
+/// redrawn on every refresh, as a person's second click would find too).
+async fn click_at(b: &Client, at: Locator<'_>) {
+    for attempt in 0.. {
+        let result = match b.find(at).await {
+            Ok(e) => e.click().await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => return,
+            Err(e)
+                if attempt < 20 && (e.is_stale_element_reference() || e.is_no_such_element()) =>
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
+            Err(e) => panic!("clicking {at:?}: {e}"),
+        }
+    }
 }
 
 async fn fill(b: &Client, css: &str, text: &str) {
