@@ -39,9 +39,21 @@ fn main() {
         .unwrap_or(1);
 
     let mut g = c.benchmark_group("frame_640x480");
-    for (min_face, threads) in [(40.0, 1), (40.0, cores), (20.0, 1)] {
+    // The last variant embeds probes at the enrolment scales too (README, "What each lever bought").
+    for (min_face, threads, probe_scales, name) in [
+        (40.0, 1, vec![], "min40_t1".to_string()),
+        (40.0, cores, vec![], format!("min40_t{cores}")),
+        (20.0, 1, vec![], "min20_t1".to_string()),
+        (
+            40.0,
+            cores,
+            vec![1.1, 0.95],
+            format!("min40_t{cores}_probe_scales"),
+        ),
+    ] {
         let mut config = PipelineConfig {
             intra_threads: threads,
+            probe_scales,
             ..PipelineConfig::default()
         };
         config.detector.min_face = min_face;
@@ -54,10 +66,9 @@ fn main() {
                 .count(),
             1
         );
-        g.bench_function(
-            BenchmarkId::new("whole", format!("min{min_face}_t{threads}")),
-            |b| b.iter(|| p.analyze(&frame).unwrap()),
-        );
+        g.bench_function(BenchmarkId::new("whole", name), |b| {
+            b.iter(|| p.analyze(&frame).unwrap())
+        });
     }
     let models = PipelineConfig::default().models_dir;
     let mut det = MtcnnDetector::load(&models, Default::default(), 1).unwrap();
@@ -123,6 +134,11 @@ fn main() {
             &format!("rollcall, min face 40, {cores} threads"),
             "frame_640x480",
             format!("whole/min40_t{cores}"),
+        ),
+        (
+            &format!("rollcall, min face 40, {cores} threads, probes at 3 scales"),
+            "frame_640x480",
+            format!("whole/min40_t{cores}_probe_scales"),
         ),
         (
             "rollcall, min face 20, 1 thread",

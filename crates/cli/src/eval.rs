@@ -8,7 +8,9 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use rollcall_gallery::{Cohort, Gallery, Hit, ScanMode};
-use rollcall_vision::{decode_image, DecodeLimits, InferencePool, PipelineConfig, EMBEDDING_DIM};
+use rollcall_vision::{
+    decode_image, DecodeLimits, InferencePool, PipelineConfig, Purpose, EMBEDDING_DIM,
+};
 use serde_json::json;
 
 #[derive(Debug, clap::Args)]
@@ -30,6 +32,12 @@ pub struct EvalArgs {
     /// Take landmarks from a second O-Net pass on the detector's own final box.
     #[arg(long)]
     refine_landmarks: bool,
+    /// Extra chip scales averaged into enrolment embeddings (`none` for the standard chip only).
+    #[arg(long, default_value = "1.1,0.95", value_parser = parse_scales)]
+    enrol_scales: Scales,
+    /// Extra chip scales averaged into probe embeddings (default none: they cost kiosk latency).
+    #[arg(long, default_value = "none", value_parser = parse_scales)]
+    probe_scales: Scales,
     /// Smallest face side in pixels the detector looks for.
     #[arg(long, default_value_t = rollcall_vision::DetectorConfig::default().min_face)]
     min_face: f32,
@@ -61,6 +69,25 @@ enum Norm {
 enum Combine {
     Max,
     Mean,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Scales(Vec<f32>);
+
+fn parse_scales(s: &str) -> Result<Scales, String> {
+    if s == "none" || s.is_empty() {
+        return Ok(Scales(Vec::new()));
+    }
+    s.split(',')
+        .map(|p| {
+            p.trim()
+                .parse::<f32>()
+                .ok()
+                .filter(|v| (0.5..=2.0).contains(v))
+                .ok_or_else(|| format!("{p:?}: a scale is a number from 0.5 to 2"))
+        })
+        .collect::<Result<_, _>>()
+        .map(Scales)
 }
 
 fn default_workers() -> usize {
@@ -203,6 +230,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     };
     config.detector.min_face = args.min_face;
     config.detector.refine_landmarks = args.refine_landmarks;
+    config.enrol_scales = args.enrol_scales.0.clone();
+    config.probe_scales = args.probe_scales.0.clone();
     let pool = InferencePool::new(&config, args.workers, args.workers * 2)?;
 
     let started = Instant::now();
@@ -214,10 +243,19 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     );
     let (tx, rx) = mpsc::channel();
     let feeder = {
-        let jobs: Vec<PathBuf> = jobs.iter().map(|(p, _)| p.clone()).collect();
+        let jobs: Vec<(PathBuf, Purpose)> = jobs
+            .iter()
+            .map(|(p, role)| {
+                let purpose = match role {
+                    Role::Enrol(_) => Purpose::Enrolment,
+                    _ => Purpose::Probe,
+                };
+                (p.clone(), purpose)
+            })
+            .collect();
         let pool = std::sync::Arc::clone(&pool);
         std::thread::spawn(move || {
-            for (i, path) in jobs.into_iter().enumerate() {
+            for (i, (path, purpose)) in jobs.into_iter().enumerate() {
                 let tx = tx.clone();
                 let sent = pool.submit(move |pipeline| {
                     let result = std::fs::read(&path)
@@ -225,7 +263,11 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
                         .and_then(|b| {
                             decode_image(&b, &DecodeLimits::default()).map_err(|e| e.to_string())
                         })
-                        .and_then(|img| pipeline.analyze_central(&img).map_err(|e| e.to_string()));
+                        .and_then(|img| {
+                            pipeline
+                                .analyze_central(&img, purpose)
+                                .map_err(|e| e.to_string())
+                        });
                     let _ = tx.send((i, result.map(|f| f.map(|f| f.embedding)), path));
                 });
                 if sent.is_err() {
@@ -406,6 +448,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         "enrol": args.enrol,
         "combine": format!("{:?}", args.combine).to_lowercase(),
         "flip": !args.no_flip,
+        "enrol_scales": args.enrol_scales.0,
+        "probe_scales": args.probe_scales.0,
         "refine_landmarks": args.refine_landmarks,
         "norm": match args.norm { Norm::AsNorm => "as-norm", Norm::None => "none" },
         "cohort_top_n": args.cohort_top_n,

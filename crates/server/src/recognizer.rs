@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use rollcall_gallery::{Cohort, Gallery, ScanMode};
 use rollcall_store::Store;
 use rollcall_vision::{
-    decode_image, DecodeLimits, Face, InferencePool, PipelineConfig, VisionError, EMBEDDING_DIM,
+    decode_image, DecodeLimits, Face, InferencePool, PipelineConfig, Purpose, VisionError,
+    EMBEDDING_DIM,
 };
 
 use crate::config::Config;
@@ -93,6 +94,8 @@ impl Recognizer {
             pipeline.models_dir = dir.clone();
         }
         pipeline.detector.min_face = cfg.recognition.min_face;
+        pipeline.enrol_scales = cfg.recognition.enrol_scales.clone();
+        pipeline.probe_scales = cfg.recognition.probe_scales.clone();
         let pool = InferencePool::new(&pipeline, cfg.workers, cfg.queue)?;
         Ok(Recognizer {
             pool,
@@ -124,11 +127,11 @@ impl Recognizer {
 
     /// Decodes and analyses an image on an inference worker. `AppError::Busy` when every worker is
     /// taken and the queue is full: the caller answers 503 rather than queueing without bound.
-    pub async fn analyze(&self, bytes: Vec<u8>) -> Result<Vec<Face>, AppError> {
+    pub async fn analyze(&self, bytes: Vec<u8>, purpose: Purpose) -> Result<Vec<Face>, AppError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let limits = self.limits;
         self.pool.try_submit(move |p| {
-            let result = decode_image(&bytes, &limits).and_then(|img| p.analyze(&img));
+            let result = decode_image(&bytes, &limits).and_then(|img| p.analyze_for(&img, purpose));
             let _ = tx.send(result);
         })?;
         rx.await
@@ -137,9 +140,13 @@ impl Recognizer {
     }
 
     /// Like `analyze`, but waits for a free worker instead of answering busy (bulk imports).
-    pub async fn analyze_waiting(&self, bytes: Vec<u8>) -> Result<Vec<Face>, AppError> {
+    pub async fn analyze_waiting(
+        &self,
+        bytes: Vec<u8>,
+        purpose: Purpose,
+    ) -> Result<Vec<Face>, AppError> {
         loop {
-            match self.analyze(bytes.clone()).await {
+            match self.analyze(bytes.clone(), purpose).await {
                 Err(AppError::Busy) => {
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await
                 }

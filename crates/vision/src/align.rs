@@ -93,7 +93,15 @@ pub fn similarity_transform(src: &[[f32; 2]], dst: &[[f32; 2]]) -> Similarity {
 
 /// Warps the face into a `CHIP_SIZE` square chip with bilinear sampling (black outside the frame).
 pub fn align_chip(img: &RgbImage, landmarks: &[[f32; 2]; 5]) -> RgbImage {
-    let to_chip = similarity_transform(landmarks, &CHIP_TEMPLATE);
+    align_chip_scaled(img, landmarks, 1.0)
+}
+
+/// The chip with the template scaled by `scale` about the chip centre: above 1 the face fills more
+/// of the chip (a tighter crop), below 1 it shows more of the head.
+pub fn align_chip_scaled(img: &RgbImage, landmarks: &[[f32; 2]; 5], scale: f32) -> RgbImage {
+    let c = CHIP_SIZE as f32 / 2.0;
+    let template = CHIP_TEMPLATE.map(|p| [c + (p[0] - c) * scale, c + (p[1] - c) * scale]);
+    let to_chip = similarity_transform(landmarks, &template);
     let inv = to_chip.inverse();
     let (w, h) = (img.width() as i64, img.height() as i64);
     let raw = img.as_raw();

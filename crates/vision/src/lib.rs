@@ -17,13 +17,15 @@ mod quality;
 mod resample;
 mod runtime;
 
-pub use align::{align_chip, similarity_transform, Similarity, CHIP_SIZE, CHIP_TEMPLATE};
+pub use align::{
+    align_chip, align_chip_scaled, similarity_transform, Similarity, CHIP_SIZE, CHIP_TEMPLATE,
+};
 pub use decode::{decode_image, DecodeLimits};
 pub use detect::{DetectorConfig, MtcnnDetector};
 pub use embed::{l2_normalize, Embedder, EMBEDDING_DIM};
 pub use error::VisionError;
 pub use geometry::{nms, BBox, NmsMethod};
-pub use pipeline::{Face, Pipeline, PipelineConfig};
+pub use pipeline::{Face, Pipeline, PipelineConfig, Purpose};
 pub use pool::{InferencePool, PoolError};
 pub use quality::Quality;
 pub use runtime::{default_models_dir, ort_environment, ORT_VERSION};

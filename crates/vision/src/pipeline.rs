@@ -2,9 +2,9 @@ use std::path::PathBuf;
 
 use image::RgbImage;
 
-use crate::align::align_chip;
+use crate::align::align_chip_scaled;
 use crate::detect::{DetectorConfig, MtcnnDetector};
-use crate::embed::{Embedder, EMBEDDING_DIM};
+use crate::embed::{l2_normalize, Embedder, EMBEDDING_DIM};
 use crate::geometry::BBox;
 use crate::quality::Quality;
 use crate::runtime::default_models_dir;
@@ -17,6 +17,21 @@ pub struct PipelineConfig {
     pub flip: bool,
     /// ONNX Runtime threads per session; with several pipelines in a pool, 1 each uses the cores best.
     pub intra_threads: usize,
+    /// Chip scales whose embeddings are averaged with the standard chip's, for enrolment photos
+    /// (offline, so the extra embeddings cost no kiosk time). See README, "What each lever bought".
+    pub enrol_scales: Vec<f32>,
+    /// The same for kiosk frames and identification; empty by default (each scale adds an
+    /// embedding to every frame's latency).
+    pub probe_scales: Vec<f32>,
+}
+
+/// What an image is analysed for: it decides which chip scales are embedded and averaged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A kiosk frame or an identification query.
+    Probe,
+    /// An enrolment photo, whose embedding becomes a template.
+    Enrolment,
 }
 
 impl Default for PipelineConfig {
@@ -26,6 +41,8 @@ impl Default for PipelineConfig {
             detector: DetectorConfig::default(),
             flip: true,
             intra_threads: 1,
+            enrol_scales: vec![1.1, 0.95],
+            probe_scales: Vec::new(),
         }
     }
 }
@@ -65,6 +82,8 @@ impl Face {
 pub struct Pipeline {
     detector: MtcnnDetector,
     embedder: Embedder,
+    enrol_scales: Vec<f32>,
+    probe_scales: Vec<f32>,
 }
 
 impl Pipeline {
@@ -76,38 +95,75 @@ impl Pipeline {
                 config.intra_threads,
             )?,
             embedder: Embedder::load(&config.models_dir, config.flip, config.intra_threads)?,
+            enrol_scales: config.enrol_scales.clone(),
+            probe_scales: config.probe_scales.clone(),
         })
     }
 
-    /// Every face in the frame, embedded in one batch.
+    /// Every face in the frame, embedded in one batch, for recognition.
     pub fn analyze(&mut self, img: &RgbImage) -> Result<Vec<Face>, VisionError> {
+        self.analyze_for(img, Purpose::Probe)
+    }
+
+    /// Every face in the frame; each embedding averages the standard chip with the chips at the
+    /// purpose's extra scales (all in one batch), then is L2-normalised again.
+    pub fn analyze_for(
+        &mut self,
+        img: &RgbImage,
+        purpose: Purpose,
+    ) -> Result<Vec<Face>, VisionError> {
         let detections = self.detector.detect(img)?;
+        let extra = match purpose {
+            Purpose::Probe => &self.probe_scales,
+            Purpose::Enrolment => &self.enrol_scales,
+        };
+        let scales: Vec<f32> = std::iter::once(1.0).chain(extra.iter().copied()).collect();
         let chips: Vec<RgbImage> = detections
             .iter()
-            .map(|d| align_chip(img, &d.landmarks))
+            .flat_map(|d| {
+                scales
+                    .iter()
+                    .map(|&s| align_chip_scaled(img, &d.landmarks, s))
+            })
             .collect();
-        let embeddings = self.embedder.embed(&chips)?;
+        let per_chip = self.embedder.embed(&chips)?;
         Ok(detections
             .into_iter()
-            .zip(chips.iter().zip(embeddings))
-            .map(|(d, (chip, embedding))| Face {
-                quality: Quality::measure(&d.bbox, &d.landmarks, chip),
-                bbox: d.bbox,
-                landmarks: d.landmarks,
-                embedding,
+            .zip(
+                chips
+                    .chunks_exact(scales.len())
+                    .zip(per_chip.chunks_exact(scales.len())),
+            )
+            .map(|(d, (face_chips, embeddings))| {
+                let mut embedding = [0f32; EMBEDDING_DIM];
+                for e in embeddings {
+                    embedding.iter_mut().zip(e).for_each(|(a, b)| *a += b);
+                }
+                l2_normalize(&mut embedding);
+                Face {
+                    // Quality is judged on the standard chip, the one every purpose shares.
+                    quality: Quality::measure(&d.bbox, &d.landmarks, &face_chips[0]),
+                    bbox: d.bbox,
+                    landmarks: d.landmarks,
+                    embedding,
+                }
             })
             .collect())
     }
 
     /// The face nearest the image centre (the evaluation protocol's rule for images with several faces).
-    pub fn analyze_central(&mut self, img: &RgbImage) -> Result<Option<Face>, VisionError> {
+    pub fn analyze_central(
+        &mut self,
+        img: &RgbImage,
+        purpose: Purpose,
+    ) -> Result<Option<Face>, VisionError> {
         let (cx, cy) = (img.width() as f32 / 2.0, img.height() as f32 / 2.0);
         let dist = |f: &Face| {
             let c = f.centre();
             (c[0] - cx).powi(2) + (c[1] - cy).powi(2)
         };
         Ok(self
-            .analyze(img)?
+            .analyze_for(img, purpose)?
             .into_iter()
             .min_by(|a, b| dist(a).total_cmp(&dist(b))))
     }

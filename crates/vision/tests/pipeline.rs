@@ -147,3 +147,33 @@ fn small_faces_need_a_small_enough_minimum_face_size() {
         1
     );
 }
+
+/// Enrolment embeddings average extra chip scales; probes use the standard chip unless configured.
+/// Both describe the same face (and stay unit vectors); with no extra scales they are identical.
+#[test]
+fn enrolment_scales_change_enrolment_embeddings_only() {
+    use rollcall_vision::Purpose;
+    let img = fixture("obama.jpg");
+    let mut p = pipeline();
+    let central = |p: &mut Pipeline, purpose| p.analyze_central(&img, purpose).unwrap().unwrap();
+    let probe = central(&mut p, Purpose::Probe);
+    let enrol = central(&mut p, Purpose::Enrolment);
+    let norm: f32 = enrol.embedding.iter().map(|x| x * x).sum::<f32>().sqrt();
+    assert!((norm - 1.0).abs() < 1e-4, "{norm}");
+    let same = cosine(&probe, &enrol);
+    assert!(same > 0.97 && same < 0.99999, "cosine {same}");
+    assert_eq!(
+        probe.quality, enrol.quality,
+        "quality comes from the standard chip"
+    );
+
+    let mut plain = Pipeline::load(&PipelineConfig {
+        enrol_scales: Vec::new(),
+        ..PipelineConfig::default()
+    })
+    .unwrap();
+    let a = central(&mut plain, Purpose::Probe);
+    let b = central(&mut plain, Purpose::Enrolment);
+    assert_eq!(a.embedding, b.embedding);
+    assert_eq!(a.embedding, probe.embedding);
+}

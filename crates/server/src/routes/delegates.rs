@@ -3,7 +3,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use rollcall_store::{Delegate, DelegatePatch, NewDelegate};
-use rollcall_vision::Face;
+use rollcall_vision::{Face, Purpose};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -237,9 +237,15 @@ async fn enrol_photo(
     wait: bool,
 ) -> Result<(i64, Value), AppError> {
     let faces = if wait {
-        state.recognizer.analyze_waiting(image.clone()).await
+        state
+            .recognizer
+            .analyze_waiting(image.clone(), Purpose::Enrolment)
+            .await
     } else {
-        state.recognizer.analyze(image.clone()).await
+        state
+            .recognizer
+            .analyze(image.clone(), Purpose::Enrolment)
+            .await
     };
     let faces = faces.inspect_err(|e| {
         if matches!(e, AppError::Busy) {
@@ -581,7 +587,7 @@ pub async fn identify(
 ) -> Result<Json<serde_json::Value>, AppError> {
     caller.require(allow::STAFF)?;
     let image = read_image(&state, req).await?;
-    let faces = state.recognizer.analyze(image).await?;
+    let faces = state.recognizer.analyze(image, Purpose::Probe).await?;
     let face = faces
         .into_iter()
         .filter(|f| f.quality.detector_score >= state.config.enrolment.min_detector_score)

@@ -74,11 +74,15 @@ pub async fn frame(
     })?;
     let image = read_body(&state, req).await?;
     let started = Instant::now();
-    let faces = state.recognizer.analyze(image).await.inspect_err(|e| {
-        if matches!(e, AppError::Busy) {
-            Metrics::inc(&state.metrics.busy);
-        }
-    })?;
+    let faces = state
+        .recognizer
+        .analyze(image, rollcall_vision::Purpose::Probe)
+        .await
+        .inspect_err(|e| {
+            if matches!(e, AppError::Busy) {
+                Metrics::inc(&state.metrics.busy);
+            }
+        })?;
     state.metrics.inference_ns.fetch_add(
         started.elapsed().as_nanos() as u64,
         std::sync::atomic::Ordering::Relaxed,
