@@ -6,6 +6,7 @@ mod enrol;
 mod eval;
 mod kiosk;
 mod serve;
+mod templates;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +32,9 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(serve::TokenCommand),
+    /// Rebuild every template from the stored enrolment photos.
+    #[command(subcommand)]
+    Templates(templates::TemplatesCommand),
     /// Enrol delegates from a CSV and a folder of photos named by external_id, through a server's API.
     Enrol(enrol::EnrolArgs),
     /// Run a check-in kiosk: frames from a replay folder, queued on disk, delivered to the server.
@@ -54,6 +58,7 @@ fn main() {
         Command::Serve(args) => serve::serve(args),
         Command::Enrol(args) => enrol::run(args),
         Command::Token(cmd) => serve::token(cmd),
+        Command::Templates(cmd) => templates::run(cmd),
         Command::Kiosk(args) => kiosk::run(args),
         Command::Demo(args) => demo::run(args),
     };

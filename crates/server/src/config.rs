@@ -253,6 +253,19 @@ impl Config {
         Ok(())
     }
 
+    /// The recognition pipeline these settings describe (the server's, and `rollcall templates
+    /// rebuild`'s, so both embed photos the same way).
+    pub fn pipeline(&self) -> rollcall_vision::PipelineConfig {
+        let mut pipeline = rollcall_vision::PipelineConfig::default();
+        if let Some(dir) = &self.models_dir {
+            pipeline.models_dir = dir.clone();
+        }
+        pipeline.detector.min_face = self.recognition.min_face;
+        pipeline.enrol_scales = self.recognition.enrol_scales.clone();
+        pipeline.probe_scales = self.recognition.probe_scales.clone();
+        pipeline
+    }
+
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()

@@ -7,8 +7,7 @@ use axum::http::StatusCode;
 use rollcall_gallery::{Cohort, Gallery, ScanMode};
 use rollcall_store::Store;
 use rollcall_vision::{
-    decode_image, DecodeLimits, Face, InferencePool, PipelineConfig, Purpose, VisionError,
-    EMBEDDING_DIM,
+    decode_image, DecodeLimits, Face, InferencePool, Purpose, VisionError, EMBEDDING_DIM,
 };
 
 use crate::config::Config;
@@ -89,14 +88,7 @@ pub fn image_error(e: VisionError) -> AppError {
 
 impl Recognizer {
     pub fn new(cfg: &Config) -> Result<Self, VisionError> {
-        let mut pipeline = PipelineConfig::default();
-        if let Some(dir) = &cfg.models_dir {
-            pipeline.models_dir = dir.clone();
-        }
-        pipeline.detector.min_face = cfg.recognition.min_face;
-        pipeline.enrol_scales = cfg.recognition.enrol_scales.clone();
-        pipeline.probe_scales = cfg.recognition.probe_scales.clone();
-        let pool = InferencePool::new(&pipeline, cfg.workers, cfg.queue)?;
+        let pool = InferencePool::new(&cfg.pipeline(), cfg.workers, cfg.queue)?;
         Ok(Recognizer {
             pool,
             limits: DecodeLimits {

@@ -134,6 +134,58 @@ impl Store {
         Self::template_rows(&rows)
     }
 
+    /// Every stored photo as (photo id, delegate id), oldest first: re-embedding reads them one at a
+    /// time rather than every image at once.
+    pub async fn photo_ids(&self) -> Result<Vec<(i64, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT id, delegate_id FROM photos ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("delegate_id")?)))
+            .collect()
+    }
+
+    /// A stored photo's image bytes.
+    pub async fn photo_image(&self, photo_id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = sqlx::query("SELECT image FROM photos WHERE id = $1")
+            .bind(photo_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get("image")?),
+            None => None,
+        })
+    }
+
+    /// Replaces a photo's template of `model` (or adds it), telling other servers in the same
+    /// transaction.
+    pub async fn set_template(
+        &self,
+        photo_id: i64,
+        delegate_id: i64,
+        model: &str,
+        embedding: &[f32],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM templates WHERE photo_id = $1 AND model = $2")
+            .bind(photo_id)
+            .bind(model)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO templates (delegate_id, photo_id, model, embedding) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(delegate_id)
+        .bind(photo_id)
+        .bind(model)
+        .bind(to_bytes(embedding))
+        .execute(&mut *tx)
+        .await?;
+        self.notify_templates(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// One delegate's templates of `model`.
     pub async fn delegate_templates(
         &self,

@@ -1,0 +1,102 @@
+//! `rollcall templates rebuild` on a real SQLite database: stored photos get templates made by the
+//! current pipeline; a photo with no face left keeps its old template and is reported.
+
+use std::path::PathBuf;
+
+use rollcall_server::{Config, MODEL_ID};
+use rollcall_store::{NewDelegate, Store};
+use rollcall_vision::{decode_image, DecodeLimits, Pipeline, Purpose};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/faces")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn rebuild_replaces_templates_from_the_stored_photos() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().to_path_buf(),
+        ..Config::default()
+    };
+    let config_file = dir.path().join("rollcall.toml");
+    std::fs::write(
+        &config_file,
+        format!("data_dir = {:?}\n", dir.path().display().to_string()),
+    )
+    .unwrap();
+
+    let store = Store::connect(&config.database_url()).await.unwrap();
+    let d = store
+        .create_delegate(&NewDelegate {
+            external_id: "O".into(),
+            full_name: "Barack Obama".into(),
+            delegation: "USA".into(),
+            eligible: true,
+        })
+        .await
+        .unwrap();
+    let mut blank = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(300, 300, image::Rgb([128, 128, 128]))
+        .write_to(&mut blank, image::ImageFormat::Png)
+        .unwrap();
+    // Templates as an older pipeline might have left them.
+    let old = vec![0.125f32; 128];
+    let q = serde_json::json!({});
+    let (face_photo, _) = store
+        .add_photo(d.id, &fixture("obama.jpg"), &q, MODEL_ID, &old)
+        .await
+        .unwrap();
+    let (blank_photo, _) = store
+        .add_photo(d.id, &blank.into_inner(), &q, MODEL_ID, &old)
+        .await
+        .unwrap();
+    store.close().await;
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"))
+        .args(["templates", "rebuild", "--config"])
+        .arg(&config_file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("1 templates rebuilt; 1 kept as they were"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("photo {}: no face found now", blank_photo.id)),
+        "{stdout}"
+    );
+
+    let expected = Pipeline::load(&config.pipeline())
+        .unwrap()
+        .analyze_central(
+            &decode_image(&fixture("obama.jpg"), &DecodeLimits::default()).unwrap(),
+            Purpose::Enrolment,
+        )
+        .unwrap()
+        .unwrap()
+        .embedding;
+    let store = Store::connect(&config.database_url()).await.unwrap();
+    let templates = store.templates(MODEL_ID).await.unwrap();
+    assert_eq!(templates.len(), 2);
+    for t in templates {
+        if t.photo_id == face_photo.id {
+            let cos: f32 = t.embedding.iter().zip(&expected).map(|(a, b)| a * b).sum();
+            assert!(cos > 0.9999, "rebuilt template vs pipeline: {cos}");
+        } else {
+            assert_eq!(t.photo_id, blank_photo.id);
+            assert_eq!(t.embedding, old, "kept as it was");
+        }
+    }
+    store.close().await;
+}
