@@ -8,7 +8,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use rollcall_server::{Config, MODEL_ID};
 use rollcall_store::Store;
-use rollcall_vision::{decode_image, DecodeLimits, Pipeline, Purpose};
+use rollcall_vision::{decode_image, Pipeline, Purpose};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TemplatesCommand {
@@ -26,6 +26,7 @@ pub fn run(cmd: TemplatesCommand) -> anyhow::Result<()> {
     let config = Config::load(config.as_deref())?;
     let mut pipeline = Pipeline::load(&config.pipeline())?;
     let min_score = config.enrolment.min_detector_score;
+    let limits = config.decode_limits();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -45,7 +46,8 @@ pub fn run(cmd: TemplatesCommand) -> anyhow::Result<()> {
                 continue; // erased meanwhile
             };
             // The photo passed the enrolment gate when it was taken; its main face is the largest.
-            let face = decode_image(&bytes, &DecodeLimits::default())
+            // The same limits the server applied when it accepted the photo.
+            let face = decode_image(&bytes, &limits)
                 .and_then(|img| pipeline.analyze_for(&img, Purpose::Enrolment))
                 .map(|faces| {
                     faces

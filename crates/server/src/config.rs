@@ -266,6 +266,14 @@ impl Config {
         pipeline
     }
 
+    /// Image decoding limits for photos and frames: the upload limit, and the decoder's defaults.
+    pub fn decode_limits(&self) -> rollcall_vision::DecodeLimits {
+        rollcall_vision::DecodeLimits {
+            max_bytes: self.max_upload_bytes,
+            ..rollcall_vision::DecodeLimits::default()
+        }
+    }
+
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()

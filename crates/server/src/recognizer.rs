@@ -91,10 +91,7 @@ impl Recognizer {
         let pool = InferencePool::new(&cfg.pipeline(), cfg.workers, cfg.queue)?;
         Ok(Recognizer {
             pool,
-            limits: DecodeLimits {
-                max_bytes: cfg.max_upload_bytes,
-                ..DecodeLimits::default()
-            },
+            limits: cfg.decode_limits(),
             index: RwLock::new(Arc::new(Index {
                 gallery: Arc::new(Gallery::new(EMBEDDING_DIM)),
                 cohort: Arc::new(
@@ -167,16 +164,9 @@ impl Recognizer {
         )
         .map_err(|e| AppError::Internal(e.to_string()))?;
         let gallery = Gallery::new(EMBEDDING_DIM);
-        let normalise = self.normalises(&cohort);
         let mut rows = Vec::with_capacity(templates.len());
         for t in &templates {
-            let bias = if normalise {
-                cohort
-                    .template_bias(&t.embedding, t.delegate_id as u64)
-                    .map_err(|e| AppError::Internal(e.to_string()))?
-            } else {
-                0.0
-            };
+            let bias = self.bias(&cohort, &t.embedding, t.delegate_id)?;
             rows.push((t.delegate_id as u64, t.embedding.as_slice(), bias));
         }
         gallery
@@ -184,6 +174,16 @@ impl Recognizer {
             .map_err(|e| AppError::Internal(e.to_string()))?;
         self.swap(Arc::new(gallery), Arc::new(cohort));
         Ok(templates.len())
+    }
+
+    /// A template's AS-norm bias against `cohort`, or 0 while the cohort is too small to normalise.
+    fn bias(&self, cohort: &Cohort, embedding: &[f32], delegate_id: i64) -> Result<f32, AppError> {
+        if !self.normalises(cohort) {
+            return Ok(0.0);
+        }
+        cohort
+            .template_bias(embedding, delegate_id as u64)
+            .map_err(|e| AppError::Internal(e.to_string()))
     }
 
     /// Whether scores against this cohort are AS-normalised (enough people in it) or raw cosines.
@@ -205,13 +205,7 @@ impl Recognizer {
             self.reload(store).await?;
             return Ok(());
         }
-        let bias = if self.normalises(cohort) {
-            cohort
-                .template_bias(embedding, delegate_id as u64)
-                .map_err(|e| AppError::Internal(e.to_string()))?
-        } else {
-            0.0
-        };
+        let bias = self.bias(cohort, embedding, delegate_id)?;
         index
             .gallery
             .add_biased([(delegate_id as u64, embedding, bias)])
@@ -264,13 +258,7 @@ impl Recognizer {
         }
         let mut rows = Vec::with_capacity(remaining.len());
         for t in &remaining {
-            let bias = if was_normalised {
-                cohort
-                    .template_bias(&t.embedding, delegate_id as u64)
-                    .map_err(|e| AppError::Internal(e.to_string()))?
-            } else {
-                0.0
-            };
+            let bias = self.bias(&cohort, &t.embedding, delegate_id)?;
             rows.push((delegate_id as u64, t.embedding.as_slice(), bias));
         }
         index.gallery.remove(delegate_id as u64);
