@@ -16,6 +16,11 @@ pub struct FrameMeta {
     pub kiosk_frame_id: String,
     /// RFC 3339.
     pub captured_at: String,
+    /// The frame's scene thumbnail, taken at capture: if the server finds no face in it, it becomes
+    /// the empty scene later frames are compared with (`scene`). Absent in frames queued by older
+    /// kiosks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumb: Option<crate::scene::Thumb>,
 }
 
 /// Frames waiting for the server, one `NNNNNNNNNNNN.jpg` + `.json` pair each, oldest first. Each file
@@ -127,6 +132,7 @@ mod tests {
         FrameMeta {
             kiosk_frame_id: id.into(),
             captured_at: "2026-11-24T10:00:00Z".into(),
+            thumb: None,
         }
     }
 

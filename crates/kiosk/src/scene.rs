@@ -11,7 +11,7 @@ const H: u32 = 24;
 /// A cell has changed when its mean grey level moved by more than this (of 255).
 const CELL_DELTA: i16 = 12;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Thumb(Vec<u8>);
 
 impl Thumb {

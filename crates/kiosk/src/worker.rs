@@ -123,21 +123,24 @@ pub async fn run(cfg: &KioskConfig, mut show: impl FnMut(&str)) -> Result<Report
     loop {
         if !source_done {
             match source.next().await {
-                Next::Frame(frame) if !scene.should_send(&Thumb::of(&frame.image)) => {
-                    report.skipped += 1;
-                }
                 Next::Frame(frame) => {
-                    let meta = FrameMeta {
-                        kiosk_frame_id: format!("{}-{run_id}-{:06}", cfg.name, report.captured),
-                        captured_at: frame
-                            .captured_at
-                            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                    };
-                    report.captured += 1;
-                    let dropped = queue.push(&encode(&frame.image, cfg.max_width), &meta)?;
-                    if dropped > 0 {
-                        report.dropped += dropped;
-                        show(&format!("[queue full: dropped {dropped} oldest frame(s)]"));
+                    let thumb = Thumb::of(&frame.image);
+                    if scene.should_send(&thumb) {
+                        let meta = FrameMeta {
+                            kiosk_frame_id: format!("{}-{run_id}-{:06}", cfg.name, report.captured),
+                            captured_at: frame
+                                .captured_at
+                                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                            thumb: Some(thumb),
+                        };
+                        report.captured += 1;
+                        let dropped = queue.push(&encode(&frame.image, cfg.max_width), &meta)?;
+                        if dropped > 0 {
+                            report.dropped += dropped;
+                            show(&format!("[queue full: dropped {dropped} oldest frame(s)]"));
+                        }
+                    } else {
+                        report.skipped += 1;
                     }
                 }
                 Next::Idle => {}
@@ -149,15 +152,12 @@ pub async fn run(cfg: &KioskConfig, mut show: impl FnMut(&str)) -> Result<Report
             let Some((seq, meta, jpeg)) = queue.oldest()? else {
                 break;
             };
-            let sent = jpeg.clone();
             match client.send(&meta, jpeg).await {
                 Delivery::Answered(answer) => {
-                    if answer["faces"].as_array().is_some_and(Vec::is_empty) {
-                        if let Ok(img) = image::load_from_memory(&sent) {
-                            scene.answered_empty(Thumb::of(&img.to_rgb8()));
-                        }
-                    } else {
+                    if !answer["faces"].as_array().is_some_and(Vec::is_empty) {
                         scene.answered_with_faces();
+                    } else if let Some(thumb) = meta.thumb.clone() {
+                        scene.answered_empty(thumb);
                     }
                     queue.remove(seq)?;
                     report.delivered += 1;
