@@ -80,6 +80,25 @@ pub async fn pg_schema() -> Option<(String, String, String)> {
     ))
 }
 
+/// Serves `state` on `listener` until the returned sender fires (or is dropped).
+fn spawn_serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        rollcall_server::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    (tx, task)
+}
+
 impl TestServer {
     pub async fn start_with(
         label: &'static str,
@@ -112,15 +131,7 @@ impl TestServer {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let st = state.clone();
-        let task = tokio::spawn(async move {
-            rollcall_server::serve(listener, st, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
+        let (tx, task) = spawn_serve(listener, state.clone());
         TestServer {
             base,
             tokens,
@@ -150,13 +161,7 @@ impl TestServer {
     }
 
     pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.task.take() {
-            let _ = t.await;
-        }
-        self.state.store.close().await;
+        self.go_down().await;
         if let Some((url, schema)) = self.pg.take() {
             let admin = sqlx::PgPool::connect(&url).await.unwrap();
             sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
@@ -184,16 +189,9 @@ impl TestServer {
         self.state = AppState::start(cfg).await.unwrap();
         let addr = self.base.trim_start_matches("http://").to_string();
         let listener = tokio::net::TcpListener::bind(&addr).await.unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let st = self.state.clone();
-        self.task = Some(tokio::spawn(async move {
-            rollcall_server::serve(listener, st, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        }));
+        let (tx, task) = spawn_serve(listener, self.state.clone());
         self.shutdown = Some(tx);
+        self.task = Some(task);
     }
 
     pub fn url(&self, path: &str) -> String {
