@@ -3,6 +3,9 @@
 //! every piece of data comes from the API with the token the user typed, so a browser without a valid
 //! token sees a login form and nothing more.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -43,11 +46,19 @@ const CSP: &str =
      media-src 'self' blob: mediastream:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
      frame-ancestors 'none'";
 
+/// Each asset's ETag, hashed once: the bodies are fixed at build time.
+static ETAGS: LazyLock<HashMap<&'static str, String>> = LazyLock::new(|| {
+    ASSETS
+        .iter()
+        .map(|a| {
+            let hash = hex::encode(Sha256::digest(a.body.as_bytes()));
+            (a.name, format!("\"{}\"", &hash[..16]))
+        })
+        .collect()
+});
+
 fn respond(asset: &Asset, request: &HeaderMap) -> Response {
-    let etag = format!(
-        "\"{}\"",
-        &hex::encode(Sha256::digest(asset.body.as_bytes()))[..16]
-    );
+    let etag = ETAGS[asset.name].clone();
     let common = [
         (header::CACHE_CONTROL, "no-cache".to_string()),
         (header::ETAG, etag.clone()),

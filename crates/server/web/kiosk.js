@@ -126,24 +126,23 @@ startPage({
       return;
     }
     const canvas = document.createElement('canvas');
+    /** Takes a frame into the queue with its own id and capture time; false if there was none. */
+    const capture = async () => {
+      const blob = await grab(video, canvas, width);
+      if (!blob) return false;
+      const now = new Date();
+      queue.push({ id: randomId(), at: now.toISOString(), ms: now.getTime(), blob });
+      return true;
+    };
     status();
     for (;;) {
       const started = performance.now();
       // One frame in flight at most: while the queue is busy no new frame is taken.
       if (!draining && queue.length === 0) {
-        const blob = await grab(video, canvas, width);
-        if (blob) {
-          const now = new Date();
-          queue.push({ id: randomId(), at: now.toISOString(), ms: now.getTime(), blob });
-          drain();
-        }
+        if (await capture()) drain();
       } else if (!online && queue.length < QUEUE_MAX) {
         // Offline: keep capturing into the queue so nobody who walks past is lost.
-        const blob = await grab(video, canvas, width);
-        if (blob) {
-          const now = new Date();
-          queue.push({ id: randomId(), at: now.toISOString(), ms: now.getTime(), blob });
-        }
+        await capture();
       } else if (!online && queue.length >= QUEUE_MAX) {
         queue.splice(1, 1); // drop the oldest waiting frame, never the one being sent
       }
