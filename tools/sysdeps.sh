@@ -6,8 +6,9 @@
 set -euo pipefail
 
 need=()
-compgen -G '/usr/lib/llvm-*/lib/libclang*.so*' >/dev/null || compgen -G '/usr/lib/*/libclang*.so*' >/dev/null \
-  || need+=(libclang-dev)
+# bindgen loads libclang.so or libclang-N.so; libclang-cpp (installed by other packages) does not count.
+compgen -G '/usr/lib/llvm-*/lib/libclang.so*' >/dev/null || compgen -G '/usr/lib/*/libclang-[0-9]*.so*' >/dev/null \
+  || compgen -G '/usr/lib/*/libclang.so*' >/dev/null || need+=(libclang-dev)
 python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ "${1:-}" = "--browser" ]; then
