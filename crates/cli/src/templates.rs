@@ -8,7 +8,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use rollcall_server::{Config, MODEL_ID};
 use rollcall_store::Store;
-use rollcall_vision::{decode_image, Pipeline, Purpose};
+use rollcall_vision::{decode_image, largest_faces, Pipeline, Purpose};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TemplatesCommand {
@@ -45,16 +45,11 @@ pub fn run(cmd: TemplatesCommand) -> anyhow::Result<()> {
             let Some(bytes) = store.photo_image(photo_id).await? else {
                 continue; // erased meanwhile
             };
-            // The photo passed the enrolment gate when it was taken; its main face is the largest.
+            // The photo passed the enrolment gate when it was taken: its main face is the gate's.
             // The same limits the server applied when it accepted the photo.
             let face = decode_image(&bytes, &limits)
                 .and_then(|img| pipeline.analyze_for(&img, Purpose::Enrolment))
-                .map(|faces| {
-                    faces
-                        .into_iter()
-                        .filter(|f| f.quality.detector_score >= min_score)
-                        .max_by(|a, b| a.quality.inter_eye.total_cmp(&b.quality.inter_eye))
-                });
+                .map(|faces| largest_faces(faces, min_score).into_iter().next());
             match face {
                 Ok(Some(face)) => {
                     store

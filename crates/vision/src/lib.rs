@@ -25,7 +25,7 @@ pub use detect::{DetectorConfig, MtcnnDetector};
 pub use embed::{l2_normalize, Embedder, EMBEDDING_DIM};
 pub use error::VisionError;
 pub use geometry::{nms, BBox, NmsMethod};
-pub use pipeline::{Face, Pipeline, PipelineConfig, Purpose};
+pub use pipeline::{largest_faces, Face, Pipeline, PipelineConfig, Purpose};
 pub use pool::{InferencePool, PoolError};
 pub use quality::Quality;
 pub use runtime::{default_models_dir, ort_environment, ORT_VERSION};

@@ -77,6 +77,18 @@ impl Face {
     }
 }
 
+/// The faces the detector is sure of (score >= `min_score`), largest first (by the distance between the
+/// eyes). The enrolment gate, the identify endpoint and `rollcall templates rebuild` all take the first
+/// one as a photo's main face; one ordering keeps them in agreement.
+pub fn largest_faces(faces: Vec<Face>, min_score: f32) -> Vec<Face> {
+    let mut faces: Vec<Face> = faces
+        .into_iter()
+        .filter(|f| f.quality.detector_score >= min_score)
+        .collect();
+    faces.sort_by(|a, b| b.quality.inter_eye.total_cmp(&a.quality.inter_eye));
+    faces
+}
+
 /// Detector and embedder sessions, loaded once. Not `Sync`: one per worker thread (see `InferencePool`).
 #[derive(Debug)]
 pub struct Pipeline {
@@ -166,5 +178,49 @@ impl Pipeline {
             .analyze_for(img, purpose)?
             .into_iter()
             .min_by(|a, b| dist(a).total_cmp(&dist(b))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn face(inter_eye: f32, score: f32) -> Face {
+        Face {
+            bbox: BBox {
+                x1: 0.0,
+                y1: 0.0,
+                x2: 2.0 * inter_eye,
+                y2: 2.0 * inter_eye,
+                score,
+            },
+            landmarks: [[0.0; 2]; 5],
+            quality: Quality {
+                box_width: 2.0 * inter_eye,
+                box_height: 2.0 * inter_eye,
+                inter_eye,
+                sharpness: 100.0,
+                yaw: 0.0,
+                roll: 0.0,
+                frontal: 1.0,
+                detector_score: score,
+            },
+            embedding: [0.0; EMBEDDING_DIM],
+        }
+    }
+
+    #[test]
+    fn largest_faces_drops_unsure_ones_and_puts_the_largest_first() {
+        let faces = vec![
+            face(30.0, 0.99),
+            face(80.0, 0.5),
+            face(60.0, 0.95),
+            face(45.0, 0.9),
+        ];
+        let eyes: Vec<f32> = largest_faces(faces, 0.9)
+            .iter()
+            .map(|f| f.quality.inter_eye)
+            .collect();
+        assert_eq!(eyes, vec![60.0, 45.0, 30.0]);
     }
 }

@@ -3,7 +3,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use rollcall_store::{Delegate, DelegatePatch, NewDelegate};
-use rollcall_vision::{Face, Purpose};
+use rollcall_vision::{largest_faces, Face, Purpose};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -174,11 +174,7 @@ fn refuse(reason: &'static str, message: impl Into<String>) -> AppError {
 /// The enrolment gate: exactly one clear, large, frontal face that is nobody else already.
 fn enrolment_face(state: &AppState, faces: Vec<Face>) -> Result<Face, AppError> {
     let gate = &state.config.enrolment;
-    let mut faces: Vec<Face> = faces
-        .into_iter()
-        .filter(|f| f.quality.detector_score >= gate.min_detector_score)
-        .collect();
-    faces.sort_by(|a, b| b.quality.inter_eye.total_cmp(&a.quality.inter_eye));
+    let faces = largest_faces(faces, gate.min_detector_score);
     let Some(main) = faces.first().cloned() else {
         return Err(refuse("no_face", "no face was found in the photo"));
     };
@@ -588,10 +584,9 @@ pub async fn identify(
     caller.require(allow::STAFF)?;
     let image = read_image(&state, req).await?;
     let faces = state.recognizer.analyze(image, Purpose::Probe).await?;
-    let face = faces
+    let face = largest_faces(faces, state.config.enrolment.min_detector_score)
         .into_iter()
-        .filter(|f| f.quality.detector_score >= state.config.enrolment.min_detector_score)
-        .max_by(|a, b| a.quality.inter_eye.total_cmp(&b.quality.inter_eye))
+        .next()
         .ok_or_else(|| refuse("no_face", "no face was found in the image"))?;
     let mut candidates = Vec::new();
     let found = state.recognizer.candidates(&face.embedding, 5)?;
