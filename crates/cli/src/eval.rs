@@ -38,6 +38,12 @@ pub struct EvalArgs {
     /// Extra chip scales averaged into probe embeddings (default none: they cost kiosk latency).
     #[arg(long, default_value = "none", value_parser = parse_scales)]
     probe_scales: Scales,
+    /// Side in pixels of the second embedder's (faceres) input; it was trained at 224.
+    #[arg(long, default_value_t = PipelineConfig::default().faceres_side)]
+    faceres_side: u32,
+    /// Weight of faceres in the fused score, `(dlib + w * faceres) / (1 + w)`; 0 for dlib alone.
+    #[arg(long, default_value_t = PipelineConfig::default().fusion_weight)]
+    fusion_weight: f32,
     /// Smallest face side in pixels the detector looks for.
     #[arg(long, default_value_t = rollcall_vision::DetectorConfig::default().min_face)]
     min_face: f32,
@@ -232,6 +238,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     config.detector.refine_landmarks = args.refine_landmarks;
     config.enrol_scales = args.enrol_scales.0.clone();
     config.probe_scales = args.probe_scales.0.clone();
+    config.faceres_side = args.faceres_side;
+    config.fusion_weight = args.fusion_weight;
     let pool = InferencePool::new(&config, args.workers, args.workers * 2)?;
 
     let started = Instant::now();
@@ -450,6 +458,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         "flip": !args.no_flip,
         "enrol_scales": args.enrol_scales.0,
         "probe_scales": args.probe_scales.0,
+        "faceres_side": args.faceres_side,
+        "fusion_weight": args.fusion_weight,
         "refine_landmarks": args.refine_landmarks,
         "norm": match args.norm { Norm::AsNorm => "as-norm", Norm::None => "none" },
         "cohort_top_n": args.cohort_top_n,

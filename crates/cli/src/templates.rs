@@ -63,8 +63,10 @@ pub fn run(cmd: TemplatesCommand) -> anyhow::Result<()> {
         }
         bar.finish_and_clear();
         store.close().await;
+        // A photo that cannot be used now keeps its old template, which still counts if it is of the
+        // current model; after a model change it does not, and that delegate needs a new photo.
         println!(
-            "{rebuilt} templates rebuilt; {} kept as they were",
+            "{rebuilt} templates rebuilt ({MODEL_ID}); {} photos could not be used and kept their old template",
             kept.len()
         );
         for line in &kept {

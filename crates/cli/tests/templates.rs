@@ -44,11 +44,14 @@ async fn rebuild_replaces_templates_from_the_stored_photos() {
     image::RgbImage::from_pixel(300, 300, image::Rgb([128, 128, 128]))
         .write_to(&mut blank, image::ImageFormat::Png)
         .unwrap();
-    // Templates as an older pipeline might have left them.
-    let old = vec![0.125f32; 128];
+    // Templates as an older pipeline left them: of an older model, and of the current model made
+    // with other settings.
+    const OLDER_MODEL: &str = "mtcnn+dlib-resnet128-v1/flip";
+    let older = vec![0.125f32; 128];
+    let old = vec![0.03125f32; rollcall_vision::EMBEDDING_DIM];
     let q = serde_json::json!({});
     let (face_photo, _) = store
-        .add_photo(d.id, &fixture("obama.jpg"), &q, MODEL_ID, &old)
+        .add_photo(d.id, &fixture("obama.jpg"), &q, OLDER_MODEL, &older)
         .await
         .unwrap();
     let (blank_photo, _) = store
@@ -69,7 +72,7 @@ async fn rebuild_replaces_templates_from_the_stored_photos() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("1 templates rebuilt; 1 kept as they were"),
+        stdout.contains("1 templates rebuilt (") && stdout.contains("1 photos could not be used"),
         "{stdout}"
     );
     assert!(
@@ -98,5 +101,9 @@ async fn rebuild_replaces_templates_from_the_stored_photos() {
             assert_eq!(t.embedding, old, "kept as it was");
         }
     }
+    assert!(
+        store.templates(OLDER_MODEL).await.unwrap().is_empty(),
+        "the older model's template is replaced, not kept beside the new one"
+    );
     store.close().await;
 }

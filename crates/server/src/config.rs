@@ -35,7 +35,7 @@ pub struct Recognition {
     /// Smallest face side the detector looks for, pixels.
     pub min_face: f32,
     /// A face matches its top delegate at or above this score: `thr_1e-3` of `rollcall eval` on
-    /// LFW-dev (0.0392), rounded up, i.e. about one impostor in a thousand passes a single frame.
+    /// LFW-dev (0.0424), rounded up, i.e. about one impostor in a thousand passes a single frame.
     pub match_threshold: f32,
     /// ... and only when the second-best delegate scores at least this much lower.
     pub margin: f32,
@@ -43,7 +43,7 @@ pub struct Recognition {
     /// cosines are used instead, with `raw_match_threshold`.
     pub min_cohort: usize,
     /// Raw-cosine threshold for small galleries: `thr_1e-3` of `rollcall eval ... --norm none` on
-    /// LFW-dev (0.9599), rounded up.
+    /// LFW-dev (0.9501), rounded up.
     pub raw_match_threshold: f32,
     /// Frames from one kiosk that must agree within `window_ms` before the check-in is written.
     pub frames_required: usize,
@@ -120,10 +120,10 @@ impl Default for Recognition {
     fn default() -> Self {
         Recognition {
             min_face: 40.0,
-            match_threshold: 0.038,
+            match_threshold: 0.043,
             margin: 0.010,
             min_cohort: 100,
-            raw_match_threshold: 0.961,
+            raw_match_threshold: 0.951,
             frames_required: 2,
             window_ms: 3000,
             min_inter_eye: 20.0,

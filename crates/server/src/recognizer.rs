@@ -14,7 +14,9 @@ use crate::config::Config;
 use crate::error::AppError;
 
 /// Written with each template, so that a model change can never mix incompatible vectors.
-pub const MODEL_ID: &str = "mtcnn+dlib-resnet128-v1/flip";
+/// Which embedding space the stored templates are in: templates of another model are not loaded
+/// (`rollcall templates rebuild` re-embeds them). The server always uses the pipeline's default fusion.
+pub const MODEL_ID: &str = "mtcnn+dlib-resnet128-v1/flip+faceres-160/w0.05";
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Match {
@@ -152,6 +154,16 @@ impl Recognizer {
 
     async fn reload(&self, store: &Store) -> Result<usize, AppError> {
         let templates = store.templates(MODEL_ID).await?;
+        let photos = store.photo_ids().await?.len();
+        if photos > templates.len() {
+            tracing::warn!(
+                photos,
+                templates = templates.len(),
+                model = MODEL_ID,
+                "enrolment photos without a template of the current model are not recognised: \
+                 run `rollcall templates rebuild`"
+            );
+        }
         // The cohort is the gallery itself, or an evenly spaced sample of it when it is larger.
         let step = templates.len().div_ceil(self.cohort_max.max(1)).max(1);
         let cohort = Cohort::new(
@@ -316,5 +328,17 @@ impl Recognizer {
 
     pub fn shutdown(&self) {
         self.pool.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MODEL_ID;
+
+    #[test]
+    fn model_id_names_the_default_fusion() {
+        let p = rollcall_vision::PipelineConfig::default();
+        let expected = format!("+faceres-{}/w{}", p.faceres_side, p.fusion_weight);
+        assert!(MODEL_ID.ends_with(&expected), "{MODEL_ID} vs {expected}");
     }
 }

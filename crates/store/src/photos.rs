@@ -157,8 +157,9 @@ impl Store {
         })
     }
 
-    /// Replaces a photo's template of `model` (or adds it), telling other servers in the same
-    /// transaction.
+    /// Makes `embedding` (of `model`) the photo's only template, telling other servers in the same
+    /// transaction. Templates of other models go too: after a model change they match nothing, and a
+    /// biometric template kept for no purpose should not be kept at all.
     pub async fn set_template(
         &self,
         photo_id: i64,
@@ -167,9 +168,8 @@ impl Store {
         embedding: &[f32],
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM templates WHERE photo_id = $1 AND model = $2")
+        sqlx::query("DELETE FROM templates WHERE photo_id = $1")
             .bind(photo_id)
-            .bind(model)
             .execute(&mut *tx)
             .await?;
         sqlx::query(

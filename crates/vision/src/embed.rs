@@ -8,7 +8,8 @@ use crate::align::CHIP_SIZE;
 use crate::runtime::load_session;
 use crate::VisionError;
 
-pub const EMBEDDING_DIM: usize = 128;
+/// Length of dlib's descriptor.
+pub const DLIB_DIM: usize = 128;
 
 /// dlib's face-recognition ResNet on aligned 150x150 chips, giving L2-normalised 128-d embeddings.
 #[derive(Debug)]
@@ -33,7 +34,7 @@ impl Embedder {
         })
     }
 
-    pub fn embed(&mut self, chips: &[RgbImage]) -> Result<Vec<[f32; EMBEDDING_DIM]>, VisionError> {
+    pub fn embed(&mut self, chips: &[RgbImage]) -> Result<Vec<[f32; DLIB_DIM]>, VisionError> {
         if chips.is_empty() {
             return Ok(Vec::new());
         }
@@ -60,24 +61,28 @@ impl Embedder {
         let input = TensorRef::from_array_view(([n, side, side, 3], &buf[..]))?;
         let outputs = self.session.run(ort::inputs![input])?;
         let (shape, data) = outputs["descriptor"].try_extract_tensor::<f32>()?;
-        if shape.len() != 2 || shape[0] as usize != n || shape[1] as usize != EMBEDDING_DIM {
+        if shape.len() != 2 || shape[0] as usize != n || shape[1] as usize != DLIB_DIM {
             return Err(VisionError::BadOutput(format!(
                 "descriptor shape {shape:?}"
             )));
         }
         Ok(data
-            .chunks_exact(EMBEDDING_DIM * copies)
-            .map(|group| {
-                let mut e = [0f32; EMBEDDING_DIM];
-                for one in group.chunks_exact(EMBEDDING_DIM) {
-                    let mut v = [0f32; EMBEDDING_DIM];
-                    v.copy_from_slice(one);
-                    l2_normalize(&mut v);
-                    e.iter_mut().zip(v).for_each(|(a, b)| *a += b);
-                }
-                l2_normalize(&mut e);
-                e
-            })
+            .chunks_exact(DLIB_DIM * copies)
+            .map(mean_direction)
             .collect())
     }
+}
+
+/// The unit vector along the mean of the unit vectors in `group` (`D` floats each): one embedding for
+/// a face from its copies (mirror image, other scales), each copy weighing the same.
+pub(crate) fn mean_direction<const D: usize>(group: &[f32]) -> [f32; D] {
+    let mut e = [0f32; D];
+    for one in group.chunks_exact(D) {
+        let mut v = [0f32; D];
+        v.copy_from_slice(one);
+        l2_normalize(&mut v);
+        e.iter_mut().zip(v).for_each(|(a, b)| *a += b);
+    }
+    l2_normalize(&mut e);
+    e
 }

@@ -1,4 +1,5 @@
-//! The recognition path: frame -> faces -> aligned chips -> embeddings.
+//! The recognition path: frame -> faces -> aligned chips (dlib's ResNet) and face boxes (faceres) ->
+//! one fused embedding.
 //!
 //! [`Pipeline`] owns the ONNX sessions (created once, reused); [`InferencePool`] runs pipelines on worker
 //! threads with a bounded queue so that callers on an async runtime never run inference themselves and
@@ -10,6 +11,7 @@ mod decode;
 mod detect;
 mod embed;
 mod error;
+mod faceres;
 mod geometry;
 mod pipeline;
 mod pool;
@@ -22,10 +24,11 @@ pub use align::{
 };
 pub use decode::{decode_image, DecodeLimits};
 pub use detect::{DetectorConfig, MtcnnDetector};
-pub use embed::{l2_normalize, Embedder, EMBEDDING_DIM};
+pub use embed::{l2_normalize, Embedder, DLIB_DIM};
 pub use error::VisionError;
+pub use faceres::{FaceresEmbedder, FACERES_DIM};
 pub use geometry::{nms, BBox, NmsMethod};
-pub use pipeline::{largest_faces, Face, Pipeline, PipelineConfig, Purpose};
+pub use pipeline::{largest_faces, Face, Pipeline, PipelineConfig, Purpose, EMBEDDING_DIM};
 pub use pool::{InferencePool, PoolError};
 pub use quality::Quality;
 pub use runtime::{default_models_dir, ort_environment, ORT_VERSION};

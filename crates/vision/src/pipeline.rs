@@ -4,7 +4,8 @@ use image::RgbImage;
 
 use crate::align::align_chip_scaled;
 use crate::detect::{DetectorConfig, MtcnnDetector};
-use crate::embed::{l2_normalize, Embedder, EMBEDDING_DIM};
+use crate::embed::{l2_normalize, Embedder, DLIB_DIM};
+use crate::faceres::{FaceresEmbedder, FACERES_DIM};
 use crate::geometry::BBox;
 use crate::quality::Quality;
 use crate::runtime::default_models_dir;
@@ -23,7 +24,15 @@ pub struct PipelineConfig {
     /// The same for kiosk frames and identification; empty by default (each scale adds an
     /// embedding to every frame's latency).
     pub probe_scales: Vec<f32>,
+    /// Side in pixels of the faceres input (trained at 224; smaller is faster, see README).
+    pub faceres_side: u32,
+    /// Weight of the faceres feature in the fused embedding: cosines add up as
+    /// `(dlib + w * faceres) / (1 + w)`. 0 leaves dlib's alone.
+    pub fusion_weight: f32,
 }
+
+/// Length of the fused embedding: dlib's descriptor, then the weighted faceres feature.
+pub const EMBEDDING_DIM: usize = DLIB_DIM + FACERES_DIM;
 
 /// What an image is analysed for: it decides which chip scales are embedded and averaged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +52,8 @@ impl Default for PipelineConfig {
             intra_threads: 1,
             enrol_scales: vec![1.1, 0.95],
             probe_scales: Vec::new(),
+            faceres_side: 160,
+            fusion_weight: 0.05,
         }
     }
 }
@@ -77,6 +88,13 @@ impl Face {
     }
 }
 
+/// Factors for dlib's unit vector and faceres's such that the joined vector has unit length and the
+/// cosine of two joined vectors is `(dlib + w * faceres) / (1 + w)`.
+fn fusion_factors(w: f32) -> (f32, f32) {
+    let n = (1.0 + w).sqrt();
+    (1.0 / n, w.sqrt() / n)
+}
+
 /// The faces the detector is sure of (score >= `min_score`), largest first (by the distance between the
 /// eyes). The enrolment gate, the identify endpoint and `rollcall templates rebuild` all take the first
 /// one as a photo's main face; one ordering keeps them in agreement.
@@ -94,6 +112,8 @@ pub fn largest_faces(faces: Vec<Face>, min_score: f32) -> Vec<Face> {
 pub struct Pipeline {
     detector: MtcnnDetector,
     embedder: Embedder,
+    faceres: FaceresEmbedder,
+    fusion_weight: f32,
     enrol_scales: Vec<f32>,
     probe_scales: Vec<f32>,
 }
@@ -107,6 +127,12 @@ impl Pipeline {
                 config.intra_threads,
             )?,
             embedder: Embedder::load(&config.models_dir, config.flip, config.intra_threads)?,
+            faceres: FaceresEmbedder::load(
+                &config.models_dir,
+                config.faceres_side,
+                config.intra_threads,
+            )?,
+            fusion_weight: config.fusion_weight.max(0.0),
             enrol_scales: config.enrol_scales.clone(),
             probe_scales: config.probe_scales.clone(),
         })
@@ -117,8 +143,10 @@ impl Pipeline {
         self.analyze_for(img, Purpose::Probe)
     }
 
-    /// Every face in the frame; each embedding averages the standard chip with the chips at the
-    /// purpose's extra scales (all in one batch), then is L2-normalised again.
+    /// Every face in the frame. dlib's part averages the standard chip with the chips at the
+    /// purpose's extra scales (all in one batch); faceres embeds the detector's box, with its mirror
+    /// image for enrolment photos (offline, so it costs no kiosk time). Both parts are L2-normalised,
+    /// weighted and joined into one unit vector.
     pub fn analyze_for(
         &mut self,
         img: &RgbImage,
@@ -139,6 +167,15 @@ impl Pipeline {
             })
             .collect();
         let per_chip = self.embedder.embed(&chips)?;
+        let boxes: Vec<BBox> = detections.iter().map(|d| d.bbox).collect();
+        // Weight 0 means dlib alone: its faceres part would be multiplied away, so it is not computed.
+        let faceres = if self.fusion_weight > 0.0 {
+            self.faceres
+                .embed(img, &boxes, purpose == Purpose::Enrolment)?
+        } else {
+            vec![[0f32; FACERES_DIM]; boxes.len()]
+        };
+        let (a, b) = fusion_factors(self.fusion_weight);
         Ok(detections
             .into_iter()
             .zip(
@@ -146,12 +183,17 @@ impl Pipeline {
                     .chunks_exact(scales.len())
                     .zip(per_chip.chunks_exact(scales.len())),
             )
-            .map(|(d, (face_chips, embeddings))| {
-                let mut embedding = [0f32; EMBEDDING_DIM];
+            .zip(faceres)
+            .map(|((d, (face_chips, embeddings)), aux)| {
+                let mut dlib = [0f32; DLIB_DIM];
                 for e in embeddings {
-                    embedding.iter_mut().zip(e).for_each(|(a, b)| *a += b);
+                    dlib.iter_mut().zip(e).for_each(|(a, b)| *a += b);
                 }
-                l2_normalize(&mut embedding);
+                l2_normalize(&mut dlib);
+                let mut embedding = [0f32; EMBEDDING_DIM];
+                let (head, tail) = embedding.split_at_mut(DLIB_DIM);
+                head.iter_mut().zip(dlib).for_each(|(o, v)| *o = a * v);
+                tail.iter_mut().zip(aux).for_each(|(o, v)| *o = b * v);
                 Face {
                     // Quality is judged on the standard chip, the one every purpose shares.
                     quality: Quality::measure(&d.bbox, &d.landmarks, &face_chips[0]),

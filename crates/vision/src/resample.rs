@@ -120,7 +120,7 @@ pub(crate) fn normalized_transposed(img: &RgbImage, out: &mut Vec<f32>) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn resample_with(
+pub(crate) fn resample_with(
     img: &RgbImage,
     x0: f64,
     y0: f64,

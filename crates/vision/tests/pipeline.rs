@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use image::{imageops, Rgb, RgbImage};
-use rollcall_vision::{decode_image, DecodeLimits, Face, Pipeline, PipelineConfig};
+use rollcall_vision::{decode_image, DecodeLimits, Face, Pipeline, PipelineConfig, DLIB_DIM};
 
 fn fixture(name: &str) -> RgbImage {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -174,6 +174,59 @@ fn enrolment_scales_change_enrolment_embeddings_only() {
     .unwrap();
     let a = central(&mut plain, Purpose::Probe);
     let b = central(&mut plain, Purpose::Enrolment);
-    assert_eq!(a.embedding, b.embedding);
+    // dlib's part is the same chip either way; faceres adds the mirror image for enrolment only.
+    assert_eq!(a.embedding[..DLIB_DIM], b.embedding[..DLIB_DIM]);
+    assert_ne!(a.embedding[DLIB_DIM..], b.embedding[DLIB_DIM..]);
     assert_eq!(a.embedding, probe.embedding);
+}
+
+fn part_norm(v: &[f32]) -> f32 {
+    v.iter().map(|x| x * x).sum::<f32>().sqrt()
+}
+
+/// The fused embedding is dlib's descriptor and the faceres feature, each a unit vector, joined with
+/// weights `1 : w`; weight 0 leaves dlib's descriptor alone. Fusion keeps same-person pairs apart from
+/// different-person pairs, and faceres by itself tells the fixtures' people apart too.
+#[test]
+fn fused_embedding_joins_dlib_and_faceres_by_weight() {
+    let img = fixture("obama.jpg");
+    let w = PipelineConfig::default().fusion_weight;
+    assert!(w > 0.0);
+    let mut p = pipeline();
+    let fused = only_face(&mut p, &img);
+    let head = part_norm(&fused.embedding[..DLIB_DIM]);
+    let tail = part_norm(&fused.embedding[DLIB_DIM..]);
+    assert!((head - (1.0 / (1.0 + w)).sqrt()).abs() < 1e-4, "{head}");
+    assert!((tail - (w / (1.0 + w)).sqrt()).abs() < 1e-4, "{tail}");
+
+    let mut dlib_only = Pipeline::load(&PipelineConfig {
+        fusion_weight: 0.0,
+        ..PipelineConfig::default()
+    })
+    .unwrap();
+    let alone = only_face(&mut dlib_only, &img);
+    assert!(alone.embedding[DLIB_DIM..].iter().all(|&x| x == 0.0));
+    let scaled = (1.0 + w).sqrt();
+    for (a, f) in alone.embedding[..DLIB_DIM]
+        .iter()
+        .zip(&fused.embedding[..DLIB_DIM])
+    {
+        assert!((a - f * scaled).abs() < 1e-5);
+    }
+
+    let faceres_cos = |a: &Face, b: &Face| {
+        let d: f32 = a.embedding[DLIB_DIM..]
+            .iter()
+            .zip(&b.embedding[DLIB_DIM..])
+            .map(|(x, y)| x * y)
+            .sum();
+        d / (part_norm(&a.embedding[DLIB_DIM..]) * part_norm(&b.embedding[DLIB_DIM..]))
+    };
+    let obama2 = only_face(&mut p, &fixture("obama2.jpg"));
+    let biden = only_face(&mut p, &fixture("biden.jpg"));
+    let (same, different) = (faceres_cos(&fused, &obama2), faceres_cos(&fused, &biden));
+    assert!(
+        same > different,
+        "faceres: same {same} vs different {different}"
+    );
 }
