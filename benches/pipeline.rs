@@ -165,22 +165,31 @@ fn main() {
     const FRAMES: usize = 32;
     let mut g = c.benchmark_group("pool");
     g.throughput(Throughput::Elements(FRAMES as u64));
-    let pool = InferencePool::new(&PipelineConfig::default(), cores, FRAMES).unwrap(); // min face 40
-    g.bench_function(BenchmarkId::new("faces", format!("{cores}_workers")), |b| {
-        b.iter(|| {
-            let (tx, rx) = mpsc::channel();
-            for _ in 0..FRAMES {
-                let (tx, f) = (tx.clone(), frame.clone());
-                pool.submit(move |p| {
-                    let _ = tx.send(p.analyze(&f).map(|v| v.len()));
-                })
-                .unwrap();
-            }
-            (0..FRAMES)
-                .map(|_| rx.recv().unwrap().unwrap())
-                .sum::<usize>()
-        })
-    });
+    for (fusion_weight, name) in [
+        (default.fusion_weight, format!("{cores}_workers")),
+        (0.0, format!("{cores}_workers_dlib_only")),
+    ] {
+        let config = PipelineConfig {
+            fusion_weight,
+            ..PipelineConfig::default()
+        };
+        let pool = InferencePool::new(&config, cores, FRAMES).unwrap(); // min face 40
+        g.bench_function(BenchmarkId::new("faces", name), |b| {
+            b.iter(|| {
+                let (tx, rx) = mpsc::channel();
+                for _ in 0..FRAMES {
+                    let (tx, f) = (tx.clone(), frame.clone());
+                    pool.submit(move |p| {
+                        let _ = tx.send(p.analyze(&f).map(|v| v.len()));
+                    })
+                    .unwrap();
+                }
+                (0..FRAMES)
+                    .map(|_| rx.recv().unwrap().unwrap())
+                    .sum::<usize>()
+            })
+        });
+    }
     g.finish();
     c.final_summary();
 
@@ -279,8 +288,11 @@ fn main() {
     if let (Some(d), Some(r)) = (dlib_ms, ms("frame_640x480", "whole/min40_t1")) {
         println!("\nrollcall is {:.1}x faster than the dlib peer per frame (both on 1 thread; both find faces from about 40 px)", d / r);
     }
+    let fps_dlib = criterion_median_ns("pool", &format!("faces/{cores}_workers_dlib_only"))
+        .map(|ns| FRAMES as f64 / (ns / 1e9));
     println!(
-        "pool of {cores} single-threaded workers: {} faces/s",
-        fps.map_or("-".into(), |x| format!("{x:.1}"))
+        "pool of {cores} single-threaded workers: {} faces/s ({} without faceres)",
+        fps.map_or("-".into(), |x| format!("{x:.1}")),
+        fps_dlib.map_or("-".into(), |x| format!("{x:.1}"))
     );
 }
