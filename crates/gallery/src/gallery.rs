@@ -415,14 +415,10 @@ impl Gallery {
                 }
             },
             |a, b| {
-                a.into_iter()
-                    .zip(b)
-                    .map(|((mut ta, mut ca), (tb, cb))| {
-                        ta.merge(tb);
-                        ca.extend(cb);
-                        (ta, ca)
-                    })
-                    .collect()
+                merge_pairwise(a, b, |(ta, ca), (tb, cb)| {
+                    ta.merge(tb);
+                    ca.extend(cb);
+                })
             },
         );
         candidates
@@ -446,10 +442,15 @@ impl Gallery {
 }
 
 fn merge_tops(a: Vec<TopK>, b: Vec<TopK>) -> Vec<TopK> {
+    merge_pairwise(a, b, |x, y| x.merge(y))
+}
+
+/// Two segments' per-query results folded into one, query by query.
+fn merge_pairwise<T>(a: Vec<T>, b: Vec<T>, merge: impl Fn(&mut T, T)) -> Vec<T> {
     a.into_iter()
         .zip(b)
         .map(|(mut x, y)| {
-            x.merge(y);
+            merge(&mut x, y);
             x
         })
         .collect()
