@@ -4,7 +4,7 @@ use image::RgbImage;
 
 use crate::align::align_chip_scaled;
 use crate::detect::{DetectorConfig, MtcnnDetector};
-use crate::embed::{l2_normalize, Embedder, DLIB_DIM};
+use crate::embed::{mean_direction, Embedder, DLIB_DIM};
 use crate::faceres::{FaceresEmbedder, FACERES_DIM};
 use crate::geometry::BBox;
 use crate::quality::Quality;
@@ -112,7 +112,8 @@ pub fn largest_faces(faces: Vec<Face>, min_score: f32) -> Vec<Face> {
 pub struct Pipeline {
     detector: MtcnnDetector,
     embedder: Embedder,
-    faceres: FaceresEmbedder,
+    /// None when the fusion weight is 0 (dlib alone): its feature would be multiplied away.
+    faceres: Option<FaceresEmbedder>,
     fusion_weight: f32,
     enrol_scales: Vec<f32>,
     probe_scales: Vec<f32>,
@@ -127,11 +128,15 @@ impl Pipeline {
                 config.intra_threads,
             )?,
             embedder: Embedder::load(&config.models_dir, config.flip, config.intra_threads)?,
-            faceres: FaceresEmbedder::load(
-                &config.models_dir,
-                config.faceres_side,
-                config.intra_threads,
-            )?,
+            faceres: if config.fusion_weight > 0.0 {
+                Some(FaceresEmbedder::load(
+                    &config.models_dir,
+                    config.faceres_side,
+                    config.intra_threads,
+                )?)
+            } else {
+                None
+            },
             fusion_weight: config.fusion_weight.max(0.0),
             enrol_scales: config.enrol_scales.clone(),
             probe_scales: config.probe_scales.clone(),
@@ -167,13 +172,12 @@ impl Pipeline {
             })
             .collect();
         let per_chip = self.embedder.embed(&chips)?;
-        let boxes: Vec<BBox> = detections.iter().map(|d| d.bbox).collect();
-        // Weight 0 means dlib alone: its faceres part would be multiplied away, so it is not computed.
-        let faceres = if self.fusion_weight > 0.0 {
-            self.faceres
-                .embed(img, &boxes, purpose == Purpose::Enrolment)?
-        } else {
-            vec![[0f32; FACERES_DIM]; boxes.len()]
+        let faceres = match &mut self.faceres {
+            Some(f) => {
+                let boxes: Vec<BBox> = detections.iter().map(|d| d.bbox).collect();
+                f.embed(img, &boxes, purpose == Purpose::Enrolment)?
+            }
+            None => vec![[0f32; FACERES_DIM]; detections.len()],
         };
         let (a, b) = fusion_factors(self.fusion_weight);
         Ok(detections
@@ -185,11 +189,7 @@ impl Pipeline {
             )
             .zip(faceres)
             .map(|((d, (face_chips, embeddings)), aux)| {
-                let mut dlib = [0f32; DLIB_DIM];
-                for e in embeddings {
-                    dlib.iter_mut().zip(e).for_each(|(a, b)| *a += b);
-                }
-                l2_normalize(&mut dlib);
+                let dlib: [f32; DLIB_DIM] = mean_direction(embeddings.as_flattened());
                 let mut embedding = [0f32; EMBEDDING_DIM];
                 let (head, tail) = embedding.split_at_mut(DLIB_DIM);
                 head.iter_mut().zip(dlib).for_each(|(o, v)| *o = a * v);
