@@ -80,6 +80,18 @@ impl AppState {
             .await
             .map_err(|e| StartError::Gallery(e.to_string()))?;
         tracing::info!(templates = n, "gallery loaded");
+        // Once at start-up (not on every reload): after a model change the stored templates are of
+        // the old model and are not loaded until they are rebuilt from the photos.
+        let photos = store.photo_ids().await?.len();
+        if photos > n {
+            tracing::warn!(
+                photos,
+                templates = n,
+                model = MODEL_ID,
+                "enrolment photos without a template of the current model are not recognised: \
+                 run `rollcall templates rebuild`"
+            );
+        }
         let state = AppState {
             store,
             recognizer,

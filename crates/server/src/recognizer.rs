@@ -154,16 +154,6 @@ impl Recognizer {
 
     async fn reload(&self, store: &Store) -> Result<usize, AppError> {
         let templates = store.templates(MODEL_ID).await?;
-        let photos = store.photo_ids().await?.len();
-        if photos > templates.len() {
-            tracing::warn!(
-                photos,
-                templates = templates.len(),
-                model = MODEL_ID,
-                "enrolment photos without a template of the current model are not recognised: \
-                 run `rollcall templates rebuild`"
-            );
-        }
         // The cohort is the gallery itself, or an evenly spaced sample of it when it is larger.
         let step = templates.len().div_ceil(self.cohort_max.max(1)).max(1);
         let cohort = Cohort::new(
