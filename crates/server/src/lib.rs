@@ -122,7 +122,13 @@ impl AppState {
                             .await
                             .is_ok()
                         {
-                            while listener.recv().await.is_ok() {
+                            while let Ok(note) = listener.recv().await {
+                                // This server's own changes are already in its gallery; reloading
+                                // for them as well raced the in-memory update and could add a
+                                // template twice.
+                                if note.payload() == state.store.instance() {
+                                    continue;
+                                }
                                 if let Err(e) = state.recognizer.load(&state.store).await {
                                     tracing::warn!(error = %e, "gallery reload failed");
                                 }

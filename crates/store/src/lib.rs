@@ -35,6 +35,9 @@ pub enum DbKind {
 pub struct Store {
     pool: AnyPool,
     kind: DbKind,
+    /// Random, per connected store (shared by its clones): the payload of its template NOTIFYs, so
+    /// that a server can tell its own changes, already applied in memory, from other servers'.
+    instance: String,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -108,7 +111,11 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let store = Store { pool, kind };
+        let store = Store {
+            pool,
+            kind,
+            instance: format!("{:016x}", rand::random::<u64>()),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -127,6 +134,11 @@ impl Store {
 
     pub fn kind(&self) -> DbKind {
         self.kind
+    }
+
+    /// This store's id in template notifications (see [`TEMPLATES_CHANNEL`]).
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     pub fn pool(&self) -> &AnyPool {

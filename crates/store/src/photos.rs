@@ -215,14 +215,16 @@ impl Store {
     }
 
     /// Tells other servers sharing a PostgreSQL database that templates changed (in the same
-    /// transaction, so they hear it only once the change is visible). SQLite has no other servers.
+    /// transaction, so they hear it only once the change is visible). The payload is this store's
+    /// instance id. SQLite has no other servers.
     pub(crate) async fn notify_templates(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     ) -> Result<(), StoreError> {
         if self.kind == crate::DbKind::Postgres {
-            sqlx::query("SELECT pg_notify($1, '')")
+            sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(TEMPLATES_CHANNEL)
+                .bind(&self.instance)
                 .execute(&mut **tx)
                 .await?;
         }

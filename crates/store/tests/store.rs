@@ -436,3 +436,41 @@ async fn check_ins_with_and_without_score_and_reason_mix_freely() {
         db.cleanup().await;
     }
 }
+
+/// Template changes on PostgreSQL are announced with the changing store's instance id, so that a
+/// server can skip its own announcements (it has applied them in memory already) and reload for
+/// everyone else's.
+#[tokio::test]
+async fn template_notifications_name_the_store_that_sent_them() {
+    let Some((url, base, schema)) = common::pg_schema_url().await else {
+        eprintln!("ROLLCALL_TEST_PG_URL is not set: skipped");
+        return;
+    };
+    let ours = Store::connect(&url).await.unwrap();
+    let theirs = Store::connect(&url).await.unwrap();
+    assert_ne!(ours.instance(), theirs.instance());
+    let mut listener = sqlx::postgres::PgListener::connect(&base).await.unwrap();
+    listener
+        .listen(rollcall_store::TEMPLATES_CHANNEL)
+        .await
+        .unwrap();
+    let d = ours
+        .create_delegate(&delegate("N", "Ada Lovelace", "North", true))
+        .await
+        .unwrap();
+    let q = serde_json::json!({});
+    for (store, expected) in [(&ours, ours.instance()), (&theirs, theirs.instance())] {
+        store
+            .add_photo(d.id, b"jpeg", &q, "m1", &[1.0, 0.0])
+            .await
+            .unwrap();
+        let note = tokio::time::timeout(std::time::Duration::from_secs(10), listener.recv())
+            .await
+            .expect("notification within 10 s")
+            .unwrap();
+        assert_eq!(note.payload(), expected);
+    }
+    ours.close().await;
+    theirs.close().await;
+    common::drop_schema(&base, &schema).await;
+}

@@ -15,14 +15,18 @@ impl TestDb {
     pub async fn cleanup(self) {
         self.store.close().await;
         if let Some((url, schema)) = self.pg_schema {
-            let admin = sqlx::PgPool::connect(&url).await.unwrap();
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&admin)
-                .await
-                .unwrap();
-            admin.close().await;
+            drop_schema(&url, &schema).await;
         }
     }
+}
+
+pub async fn drop_schema(url: &str, schema: &str) {
+    let admin = sqlx::PgPool::connect(url).await.unwrap();
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
 }
 
 /// A fresh PostgreSQL schema on the test server, as a URL whose connections use it; `None` without
