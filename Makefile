@@ -66,6 +66,7 @@ eval-dlib:
 
 lint: sysdeps
 	$(CARGO) fmt --all -- --check
+	tools/check_width.sh
 	$(CARGO) clippy --workspace --all-targets --release -- -D warnings
 
 fmt:

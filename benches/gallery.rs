@@ -16,10 +16,10 @@ const DIM: usize = 128;
 const BATCH: usize = 64;
 
 fn sizes() -> Vec<usize> {
-    std::env::var("ROLLCALL_BENCH_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![1_000, 10_000, 100_000, 1_000_000])
+    std::env::var("ROLLCALL_BENCH_SIZES").ok().map_or_else(
+        || vec![1_000, 10_000, 100_000, 1_000_000],
+        |s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect(),
+    )
 }
 
 fn build(n: usize, backend: Backend) -> (Gallery, Vec<f32>) {
@@ -65,7 +65,7 @@ fn main() {
         g.throughput(Throughput::Bytes((mem.len() * 8) as u64));
         for t in [1, threads] {
             g.bench_function(BenchmarkId::new("read", t), |b| {
-                b.iter(|| read_all(&mem, t))
+                b.iter(|| read_all(&mem, t));
             });
         }
         g.finish();
@@ -86,7 +86,7 @@ fn main() {
                 )
                 .unwrap();
                 g.bench_function(BenchmarkId::new(label, n), |b| {
-                    b.iter(|| gal.search(query_refs[0], 1, ScanMode::Exact).unwrap())
+                    b.iter(|| gal.search(query_refs[0], 1, ScanMode::Exact).unwrap());
                 });
             }
         }
@@ -108,7 +108,7 @@ fn main() {
                 )
                 .unwrap();
                 gal
-            })
+            });
         });
         g.finish();
     }
@@ -124,27 +124,27 @@ fn main() {
         let mut grp = c.benchmark_group(format!("search_b1_n{n}"));
         grp.throughput(Throughput::Bytes((n * DIM * 4) as u64));
         grp.bench_function("f32", |b| {
-            b.iter(|| g.search(query_refs[0], 1, ScanMode::Exact).unwrap())
+            b.iter(|| g.search(query_refs[0], 1, ScanMode::Exact).unwrap());
         });
         grp.bench_function("int8_rerank", |b| {
-            b.iter(|| g.search(query_refs[0], 1, ScanMode::Int8Rerank).unwrap())
+            b.iter(|| g.search(query_refs[0], 1, ScanMode::Int8Rerank).unwrap());
         });
         if let Some(s) = &scalar {
             grp.bench_function("f32_scalar", |b| {
-                b.iter(|| s.search(query_refs[0], 1, ScanMode::Exact).unwrap())
+                b.iter(|| s.search(query_refs[0], 1, ScanMode::Exact).unwrap());
             });
         }
         grp.finish();
         let mut grp = c.benchmark_group(format!("search_b{BATCH}_n{n}"));
         grp.throughput(Throughput::Bytes((n * DIM * 4) as u64));
         grp.bench_function("f32", |b| {
-            b.iter(|| g.search_batch(&query_refs, 1, ScanMode::Exact).unwrap())
+            b.iter(|| g.search_batch(&query_refs, 1, ScanMode::Exact).unwrap());
         });
         grp.bench_function("int8_rerank", |b| {
             b.iter(|| {
                 g.search_batch(&query_refs, 1, ScanMode::Int8Rerank)
                     .unwrap()
-            })
+            });
         });
         grp.finish();
 
@@ -172,7 +172,7 @@ fn main() {
             data_dir.display().to_string(),
             sizes()
                 .iter()
-                .map(|n| n.to_string())
+                .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(","),
             DIM.to_string(),
@@ -199,7 +199,10 @@ fn main() {
         bw(1).unwrap_or(f64::NAN),
         bw(threads).unwrap_or(f64::NAN)
     );
-    println!("| N | batch | rollcall f32 ms | rollcall int8 ms | FAISS ms | FAISS / f32 | FAISS / int8 | f32 GB/s (% of read bw) | int8 top-1 = exact |");
+    println!(
+        "| N | batch | rollcall f32 ms | rollcall int8 ms | FAISS ms | FAISS / f32 | FAISS / \
+        int8 | f32 GB/s (% of read bw) | int8 top-1 = exact |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     for &(n, mism) in &exact_mismatch {
         for batch in [1, BATCH] {

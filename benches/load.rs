@@ -6,28 +6,11 @@
 
 use std::time::{Duration, Instant};
 
-use image::{imageops, Rgb, RgbImage};
-use rollcall_benches::repo_root;
-use rollcall_server::{hash_token, new_token, AppState, Config};
-use rollcall_vision::{decode_image, DecodeLimits};
+use rollcall_api::{FaceStatus, FrameAnswer};
+use rollcall_testkit::fixtures::{empty_frame, frame_with, jpeg};
+use rollcall_testkit::TestServer;
 
 const KIOSKS: usize = 8;
-
-fn frame(name: &str, height: u32, x: i64) -> Vec<u8> {
-    let bytes = std::fs::read(repo_root().join("fixtures/faces").join(name)).unwrap();
-    let p = decode_image(&bytes, &DecodeLimits::default()).unwrap();
-    let small = imageops::resize(
-        &p,
-        p.width() * height / p.height(),
-        height,
-        imageops::FilterType::Triangle,
-    );
-    let mut f = RgbImage::from_pixel(640, 480, Rgb([120, 120, 120]));
-    imageops::overlay(&mut f, &small, x, 480 - height as i64);
-    let mut out = std::io::Cursor::new(Vec::new());
-    f.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
-    out.into_inner()
-}
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -46,45 +29,18 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20.0);
-    let dir = tempfile::tempdir().unwrap();
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let cfg = Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().to_path_buf(),
-        workers: cores,
-        queue: 16,
-        ..Config::default()
-    };
-    let state = AppState::start(cfg).await.unwrap();
-    let staff = new_token();
-    state
-        .store
-        .create_token("staff", "staff", &hash_token(&staff))
-        .await
-        .unwrap();
-    let admin = new_token();
-    state
-        .store
-        .create_token("admin", "admin", &hash_token(&admin))
-        .await
-        .unwrap();
-    let kiosks: Vec<String> = (0..KIOSKS).map(|_| new_token()).collect();
-    for (i, t) in kiosks.iter().enumerate() {
-        state
-            .store
-            .create_token(&format!("kiosk {i}"), "kiosk", &hash_token(t))
-            .await
-            .unwrap();
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let srv = TestServer::sqlite(|c| {
+        c.workers = cores;
+        c.queue = 16;
+    })
+    .await;
+    let mut kiosks = Vec::new();
+    for i in 0..KIOSKS {
+        kiosks.push(srv.token("kiosk", &format!("kiosk {i}")).await);
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(rollcall_server::serve(listener, state.clone(), async {
-        let _ = stop_rx.await;
-    }));
     let client = reqwest::Client::new();
+    let base = srv.url("/api/v1");
 
     // Two delegates with their portraits; one sitting.
     let mut ids = Vec::new();
@@ -92,52 +48,21 @@ async fn main() {
         ("L1", "Barack Obama", "obama.jpg"),
         ("L2", "Joe Biden", "biden.jpg"),
     ] {
-        let d: serde_json::Value = client
-            .post(format!("{base}/delegates"))
-            .bearer_auth(&staff)
-            .json(&serde_json::json!({"external_id": ext, "full_name": name, "delegation": "X"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let id = d["id"].as_i64().unwrap();
-        let r = client
-            .post(format!("{base}/delegates/{id}/photos"))
-            .bearer_auth(&staff)
-            .header("content-type", "image/jpeg")
-            .body(std::fs::read(repo_root().join("fixtures/faces").join(photo)).unwrap())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
+        let id = srv.delegate(ext, name, "X").await;
+        let (s, v) = srv.enrol(id, photo).await;
+        assert_eq!(s, 201, "{v}");
         ids.push(id);
     }
-    let s: serde_json::Value = client.post(format!("{base}/sittings")).bearer_auth(&admin)
-        .json(&serde_json::json!({"name": "Load", "quorum": {"numerator": 1, "denominator": 2, "rule": "more_than"}})).send().await.unwrap().json().await.unwrap();
-    let sitting = s["id"].as_i64().unwrap();
-    client
-        .post(format!("{base}/sittings/{sitting}/open"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let sitting = srv.open_sitting(1, 2, "more_than").await;
 
     // Frames: both delegates at several sizes and places, and an empty hall.
     let frames: Vec<Vec<u8>> = vec![
-        frame("obama.jpg", 300, 80),
-        frame("obama.jpg", 360, 260),
-        frame("biden.jpg", 420, 120),
-        frame("biden.jpg", 460, 300),
-        frame("obama.jpg", 400, 200),
-        {
-            let mut out = std::io::Cursor::new(Vec::new());
-            RgbImage::from_pixel(640, 480, Rgb([120, 120, 120]))
-                .write_to(&mut out, image::ImageFormat::Jpeg)
-                .unwrap();
-            out.into_inner()
-        },
+        frame_with("obama.jpg", 300, 80, 180),
+        frame_with("obama.jpg", 360, 260, 120),
+        frame_with("biden.jpg", 420, 120, 60),
+        frame_with("biden.jpg", 460, 300, 20),
+        frame_with("obama.jpg", 400, 200, 80),
+        jpeg(&empty_frame(120)),
     ];
     let per_kiosk_interval = Duration::from_secs_f64(KIOSKS as f64 / fps);
     let start = Instant::now();
@@ -178,7 +103,7 @@ async fn main() {
                             continue;
                         }
                         assert_eq!(r.status(), 200);
-                        let v: serde_json::Value = r.json().await.unwrap();
+                        let v: FrameAnswer = r.json().await.unwrap();
                         return (t.elapsed().as_secs_f64() * 1e3, busy, v);
                     }
                 }));
@@ -197,29 +122,31 @@ async fn main() {
         for (ms, b, v) in t.await.unwrap() {
             latencies.push(ms);
             busy += b;
-            for f in v["faces"].as_array().unwrap() {
-                if f["status"] == "checked_in" {
-                    acknowledged.push(f["delegate"]["id"].as_i64().unwrap());
+            for f in &v.faces {
+                if let (FaceStatus::CheckedIn, Some(d)) = (f.status, &f.delegate) {
+                    acknowledged.push(d.id);
                 }
             }
         }
     }
     let elapsed = start.elapsed().as_secs_f64();
-    latencies.sort_by(|a, b| a.total_cmp(b));
-    let att = state
-        .store
-        .attendance(&state.store.sitting(sitting).await.unwrap().unwrap())
-        .await
-        .unwrap();
-    let mut recorded: Vec<i64> = att.checkins.iter().map(|c| c.delegate_id).collect();
+    latencies.sort_by(f64::total_cmp);
+    let checkins = srv.state.store.checkins(sitting).await.unwrap();
+    let mut recorded: Vec<i64> = checkins.iter().map(|c| c.delegate_id).collect();
     recorded.sort();
     acknowledged.sort();
     let lost = acknowledged
         .iter()
         .filter(|id| !recorded.contains(id))
         .count();
-    println!("load: {KIOSKS} kiosks, {fps} frames/s offered for {seconds} s, server with {cores} inference workers");
-    println!("| frames | served frames/s | p50 ms | p99 ms | max ms | 503s (retried) | check-ins acknowledged | recorded | lost |");
+    println!(
+        "load: {KIOSKS} kiosks, {fps} frames/s offered for {seconds} s, server with {cores} \
+        inference workers"
+    );
+    println!(
+        "| frames | served frames/s | p50 ms | p99 ms | max ms | 503s (retried) | check-ins \
+        acknowledged | recorded | lost |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     println!(
         "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} |",
@@ -241,8 +168,7 @@ async fn main() {
         acknowledged, ids,
         "each check-in was acknowledged exactly once"
     );
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    srv.stop().await;
 }
 
 fn chrono_now() -> String {

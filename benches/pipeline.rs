@@ -15,7 +15,7 @@ use rollcall_vision::{
 
 /// A kiosk-like frame: the portrait scaled so the face box is about 85x120 pixels, on a grey wall.
 fn frame() -> RgbImage {
-    let bytes = std::fs::read(repo_root().join("fixtures/faces/obama.jpg")).unwrap();
+    let bytes = rollcall_testkit::fixture_bytes("obama.jpg");
     let portrait = decode_image(&bytes, &DecodeLimits::default()).unwrap();
     let small = imageops::resize(&portrait, 320, 400, imageops::FilterType::Triangle);
     let mut f = RgbImage::from_pixel(640, 480, Rgb([118, 121, 125]));
@@ -34,13 +34,11 @@ fn main() {
     std::fs::create_dir_all(&data_dir).unwrap();
     let frame_path = data_dir.join("frame_640x480.png");
     frame.save(&frame_path).unwrap();
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
 
     let mut g = c.benchmark_group("frame_640x480");
     // Beside the default: probes at the enrolment scales too, dlib alone (no faceres), and faceres at
-    // its trained input size (README, "What each lever bought").
+    // its trained input size (docs/accuracy.md, "What each lever bought").
     let default = PipelineConfig::default();
     for (min_face, threads, probe_scales, fusion_weight, faceres_side, name) in [
         (
@@ -126,13 +124,13 @@ fn main() {
             1
         );
         g.bench_function(BenchmarkId::new("whole", name), |b| {
-            b.iter(|| p.analyze(&frame).unwrap())
+            b.iter(|| p.analyze(&frame).unwrap());
         });
     }
     let models = PipelineConfig::default().models_dir;
     let mut det = MtcnnDetector::load(&models, Default::default(), 1).unwrap();
     g.bench_function("detect_only_min40_t1", |b| {
-        b.iter(|| det.detect(&frame).unwrap())
+        b.iter(|| det.detect(&frame).unwrap());
     });
     let lm = Pipeline::load(&PipelineConfig::default())
         .unwrap()
@@ -156,7 +154,7 @@ fn main() {
     for side in [default.faceres_side, 224] {
         let mut f = FaceresEmbedder::load(&models, side, 1).unwrap();
         g.bench_function(BenchmarkId::new("faceres_one_face_t1", side), |b| {
-            b.iter(|| f.embed(&frame, &boxes, false).unwrap())
+            b.iter(|| f.embed(&frame, &boxes, false).unwrap());
         });
     }
     g.finish();
@@ -187,7 +185,7 @@ fn main() {
                 (0..FRAMES)
                     .map(|_| rx.recv().unwrap().unwrap())
                     .sum::<usize>()
-            })
+            });
         });
     }
     g.finish();
@@ -286,7 +284,11 @@ fn main() {
         dlib_ms.map_or("-".into(), |x| format!("{x:.2}"))
     );
     if let (Some(d), Some(r)) = (dlib_ms, ms("frame_640x480", "whole/min40_t1")) {
-        println!("\nrollcall is {:.1}x faster than the dlib peer per frame (both on 1 thread; both find faces from about 40 px)", d / r);
+        println!(
+            "\nrollcall is {:.1}x faster than the dlib peer per frame (both on 1 thread; \
+            both find faces from about 40 px)",
+            d / r
+        );
     }
     let fps_dlib = criterion_median_ns("pool", &format!("faces/{cores}_workers_dlib_only"))
         .map(|ns| FRAMES as f64 / (ns / 1e9));

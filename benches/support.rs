@@ -1,14 +1,11 @@
 //! Shared helpers for the benchmarks: seeded data, the repository's paths, and running a peer
 //! (a Python script in `tools/`, in the `.venv` that `tools/venv.sh` makes) in the same run.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use rand::{Rng, SeedableRng};
-
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+pub use rollcall_testkit::fixtures::repo_root;
 
 /// `n` L2-normalised random vectors of dimension `dim`, row-major, from a fixed seed.
 pub fn unit_vectors(seed: u64, n: usize, dim: usize) -> Vec<f32> {

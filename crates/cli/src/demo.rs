@@ -7,16 +7,40 @@ use std::path::Path;
 
 use anyhow::Context;
 use image::{imageops, Rgb, RgbImage};
+use rollcall_api::{Attendance, ManualCheckin, NewDelegate, NewSitting, QuorumRule, QuorumSpec};
 use rollcall_kiosk::KioskConfig;
 use rollcall_server::{hash_token, new_token, AppState, Config};
-use serde_json::{json, Value};
 
-fn fixture(name: &str) -> anyhow::Result<RgbImage> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/faces")
-        .join(name);
-    Ok(image::open(&path)
-        .with_context(|| format!("reading {}", path.display()))?
+use crate::client::Api;
+
+/// The demo's portraits, in the binary so that `rollcall demo` runs from any folder
+/// (public domain; `fixtures/README.md`).
+const PHOTOS: [(&str, &[u8]); 3] = [
+    (
+        "obama.jpg",
+        include_bytes!("../../../fixtures/faces/obama.jpg"),
+    ),
+    (
+        "obama2.jpg",
+        include_bytes!("../../../fixtures/faces/obama2.jpg"),
+    ),
+    (
+        "biden.jpg",
+        include_bytes!("../../../fixtures/faces/biden.jpg"),
+    ),
+];
+
+fn photo(name: &str) -> &'static [u8] {
+    PHOTOS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, b)| *b)
+        .expect("an embedded demo photo")
+}
+
+fn portrait(name: &str) -> anyhow::Result<RgbImage> {
+    Ok(image::load_from_memory(photo(name))
+        .with_context(|| format!("decoding {name}"))?
         .to_rgb8())
 }
 
@@ -32,7 +56,7 @@ fn compose_walk_by(dir: &Path) -> anyhow::Result<usize> {
         ),
         ("biden.jpg", [(300, 60), (360, 160), (420, 260), (460, 340)]),
     ] {
-        let person = fixture(name)?;
+        let person = portrait(name)?;
         for (h, x) in steps {
             let w = person.width() * h / person.height();
             let small = imageops::resize(&person, w, h, imageops::FilterType::Triangle);
@@ -48,25 +72,20 @@ fn compose_walk_by(dir: &Path) -> anyhow::Result<usize> {
     Ok(frames.len())
 }
 
-fn print_attendance(a: &Value) {
+fn print_attendance(a: &Attendance) {
     println!(
         "  attendance: {} of {} eligible present; quorum needs {}: {}",
-        a["present"],
-        a["eligible"],
-        a["required"],
-        if a["quorum_reached"] == true {
+        a.present,
+        a.eligible,
+        a.required,
+        if a.quorum_reached {
             "QUORUM REACHED"
         } else {
             "no quorum yet"
         }
     );
-    for d in a["by_delegation"].as_array().into_iter().flatten() {
-        println!(
-            "    {:<8} {}/{}",
-            d["delegation"].as_str().unwrap_or(""),
-            d["present"],
-            d["eligible"]
-        );
+    for d in &a.by_delegation {
+        println!("    {:<8} {}/{}", d.delegation, d.present, d.eligible);
     }
 }
 
@@ -104,7 +123,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let server = tokio::spawn(rollcall_server::serve(listener, state.clone(), async {
         let _ = stop_rx.await;
     }));
-    let api = format!("http://{addr}/api/v1");
+    let base = format!("http://{addr}");
     let mut tokens = std::collections::HashMap::new();
     for role in ["admin", "staff", "kiosk", "presidium"] {
         let t = new_token();
@@ -114,116 +133,88 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             .await?;
         tokens.insert(role, t);
     }
-    let http = reqwest::Client::new();
-    let call = |method: reqwest::Method, path: String, role: &'static str| {
-        http.request(method, format!("{api}{path}"))
-            .bearer_auth(&tokens[role])
-    };
-    println!("   listening on http://{addr}");
+    let (admin, staff, presidium) = (
+        Api::new(&base, &tokens["admin"]),
+        Api::new(&base, &tokens["staff"]),
+        Api::new(&base, &tokens["presidium"]),
+    );
+    println!("   listening on {base}");
 
     println!("2. Enrolling delegates (staff desk)...");
-    for (ext, name, delegation, photo) in [
+    for (ext, name, delegation, photo_file) in [
         ("N-001", "Barack Obama", "North", Some("obama.jpg")),
         ("N-002", "Ada Lovelace", "North", None),
         ("S-001", "Charles Babbage", "South", None),
         ("S-002", "Grace Hopper", "South", None),
     ] {
-        let d: Value = call(reqwest::Method::POST, "/delegates".into(), "staff")
-            .json(&json!({"external_id": ext, "full_name": name, "delegation": delegation}))
-            .send()
-            .await?
-            .json()
+        let d = staff
+            .create_delegate(&NewDelegate {
+                external_id: ext.into(),
+                full_name: name.into(),
+                delegation: delegation.into(),
+                eligible: true,
+            })
             .await?;
-        let id = d["id"].as_i64().context("delegate created")?;
-        match photo {
+        match photo_file {
             Some(file) => {
-                let bytes = std::fs::read(
-                    Path::new(env!("CARGO_MANIFEST_DIR"))
-                        .join("../../fixtures/faces")
-                        .join(file),
-                )?;
-                let r: Value = call(
-                    reqwest::Method::POST,
-                    format!("/delegates/{id}/photos"),
-                    "staff",
-                )
-                .header("content-type", "image/jpeg")
-                .body(bytes)
-                .send()
-                .await?
-                .json()
-                .await?;
+                let accepted = staff.add_photo(d.id, photo(file).to_vec()).await?;
                 println!(
                     "   {name} ({delegation}): photo enrolled, eyes {:.0} px apart",
-                    r["quality"]["inter_eye"].as_f64().unwrap_or(0.0)
+                    accepted.quality.inter_eye
                 );
             }
             None => println!("   {name} ({delegation}): no photo (will use the desk)"),
         }
     }
     // The gate in action: the same face cannot be enrolled for somebody else.
-    let other: Value = call(reqwest::Method::POST, "/delegates".into(), "staff")
-        .json(
-            &json!({"external_id": "X-999", "full_name": "Impostor Record", "delegation": "South"}),
-        )
-        .send()
-        .await?
-        .json()
+    let other = staff
+        .create_delegate(&NewDelegate {
+            external_id: "X-999".into(),
+            full_name: "Impostor Record".into(),
+            delegation: "South".into(),
+            eligible: true,
+        })
         .await?;
-    let refused: Value = call(
-        reqwest::Method::POST,
-        format!("/delegates/{}/photos", other["id"]),
-        "staff",
-    )
-    .header("content-type", "image/jpeg")
-    .body(std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/faces/obama2.jpg"),
-    )?)
-    .send()
-    .await?
-    .json()
-    .await?;
-    println!(
-        "   a second record with Obama's face is refused: {} ({})",
-        refused["error"]["code"], refused["error"]["detail"]["delegate"]["full_name"]
-    );
-    call(
-        reqwest::Method::DELETE,
-        format!("/delegates/{}", other["id"]),
-        "admin",
-    )
-    .send()
-    .await?;
+    match staff
+        .add_photo(other.id, photo("obama2.jpg").to_vec())
+        .await
+    {
+        Ok(_) => anyhow::bail!("the enrolment gate let the same face through for a second record"),
+        Err(crate::client::CallError::Refused { error, .. }) => println!(
+            "   a second record with Obama's face is refused: {:?} ({})",
+            error.code,
+            error
+                .detail
+                .as_ref()
+                .map(|d| d["delegate"]["full_name"].to_string())
+                .unwrap_or_default()
+        ),
+        Err(e) => return Err(e.into()),
+    }
+    admin.erase_delegate(other.id).await?;
 
     println!("3. Opening the sitting: quorum is at least half of the eligible delegates...");
-    let s: Value = call(reqwest::Method::POST, "/sittings".into(), "admin")
-        .json(&json!({"name": "Demo plenary", "quorum": {"numerator": 1, "denominator": 2, "rule": "at_least"}}))
-        .send()
+    let sitting = admin
+        .create_sitting(&NewSitting {
+            name: "Demo plenary".into(),
+            quorum: QuorumSpec {
+                numerator: 1,
+                denominator: 2,
+                rule: QuorumRule::AtLeast,
+            },
+        })
         .await?
-        .json()
-        .await?;
-    let sitting = s["id"].as_i64().context("sitting created")?;
-    call(
-        reqwest::Method::POST,
-        format!("/sittings/{sitting}/open"),
-        "admin",
-    )
-    .send()
-    .await?;
-    let attendance = |_: ()| {
-        call(
-            reqwest::Method::GET,
-            format!("/sittings/{sitting}/attendance"),
-            "presidium",
-        )
-        .send()
-    };
-    print_attendance(&attendance(()).await?.json().await?);
+        .id;
+    admin.open_sitting(sitting).await?;
+    print_attendance(&presidium.attendance(sitting).await?);
 
     let frames = compose_walk_by(&tmp.path().join("walk-by"))?;
-    println!("4. A kiosk replays a walk-by of {frames} frames (an empty hall, a delegate, an unknown visitor)...");
+    println!(
+        "4. A kiosk replays a walk-by of {frames} frames (an empty hall, a delegate, an \
+        unknown visitor)..."
+    );
     let kiosk = KioskConfig {
-        server: format!("http://{addr}"),
+        server: base.clone(),
         token: tokens["kiosk"].clone(),
         source: rollcall_kiosk::SourceSpec::Folder(tmp.path().join("walk-by")),
         fps: 5.0,
@@ -248,29 +239,22 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         report.skipped,
         report.checked_in.join(", ")
     );
-    print_attendance(&attendance(()).await?.json().await?);
+    print_attendance(&presidium.attendance(sitting).await?);
 
     println!("5. Ada Lovelace shows her badge at the desk (manual check-in, audited)...");
-    let ada = call(
-        reqwest::Method::GET,
-        "/delegates?q=lovelace".into(),
-        "staff",
-    )
-    .send()
-    .await?
-    .json::<Value>()
-    .await?;
-    call(
-        reqwest::Method::POST,
-        format!("/sittings/{sitting}/checkins"),
-        "staff",
-    )
-    .json(&json!({"delegate_id": ada[0]["id"], "reason": "badge checked at the desk"}))
-    .send()
-    .await?;
-    print_attendance(&attendance(()).await?.json().await?);
+    let ada = staff.delegates("lovelace").await?;
+    let ada = ada.first().context("Ada Lovelace is enrolled")?;
+    staff
+        .manual_checkin(
+            sitting,
+            &ManualCheckin {
+                delegate_id: ada.id,
+                reason: "badge checked at the desk".into(),
+            },
+        )
+        .await?;
+    print_attendance(&presidium.attendance(sitting).await?);
 
-    let base = format!("http://{addr}");
     println!("6. Web pages (each asks for its token once per browser tab):");
     println!(
         "   presidium dashboard  {base}/       token {}",
@@ -284,12 +268,15 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         "   browser kiosk        {base}/kiosk  token {}",
         tokens["kiosk"]
     );
-    println!("   live events (SSE)    {api}/sittings/{sitting}/events");
+    println!("   live events (SSE)    {base}/api/v1/sittings/{sitting}/events");
     if args.keep {
         println!("   Serving until Ctrl-C.");
         tokio::signal::ctrl_c().await?;
     } else {
-        println!("   The demo server stops now; `make demo-live` (rollcall demo --keep) keeps it up to open them.");
+        println!(
+            "   The demo server stops now; `make demo-live` (rollcall demo --keep) keeps it \
+            up to open them."
+        );
     }
     println!("Shutting down; nothing is left running.");
     let _ = stop_tx.send(());

@@ -13,7 +13,7 @@ pub struct DetectArgs {
     min_face: f32,
 }
 
-pub fn run(args: DetectArgs) -> anyhow::Result<()> {
+pub fn run(args: &DetectArgs) -> anyhow::Result<()> {
     let mut config = PipelineConfig::default();
     config.detector.min_face = args.min_face;
     let mut pipeline = Pipeline::load(&config)?;

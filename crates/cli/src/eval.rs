@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use rollcall_gallery::{Cohort, Gallery, Hit, ScanMode};
+use rollcall_checkin::{assess, Assessment, RecognitionConfig, Recognizer};
+use rollcall_server::Config;
 use rollcall_vision::{
-    decode_image, DecodeLimits, InferencePool, PipelineConfig, Purpose, EMBEDDING_DIM,
+    decode_image, DecodeLimits, Face, InferencePool, PipelineConfig, Purpose, EMBEDDING_DIM,
 };
 use serde_json::json;
 
@@ -17,6 +18,10 @@ use serde_json::json;
 pub struct EvalArgs {
     /// Dataset root: one folder per identity, image files inside.
     dataset: PathBuf,
+    /// Server configuration whose recognition settings are measured (default: config/rollcall.toml
+    /// when it exists, else the built-in defaults); the flags below override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// Enrol the first K images of each identity (identities with 2..=K images are left out).
     #[arg(long, default_value_t = 1)]
     enrol: usize,
@@ -32,37 +37,43 @@ pub struct EvalArgs {
     /// Take landmarks from a second O-Net pass on the detector's own final box.
     #[arg(long)]
     refine_landmarks: bool,
-    /// Extra chip scales averaged into enrolment embeddings (`none` for the standard chip only).
-    #[arg(long, default_value = "1.1,0.95", value_parser = parse_scales)]
-    enrol_scales: Scales,
-    /// Extra chip scales averaged into probe embeddings (default none: they cost kiosk latency).
-    #[arg(long, default_value = "none", value_parser = parse_scales)]
-    probe_scales: Scales,
+    /// Extra chip scales averaged into enrolment embeddings (`none` for the standard chip only;
+    /// default: the configuration's `enrol_scales`).
+    #[arg(long, value_parser = parse_scales)]
+    enrol_scales: Option<Scales>,
+    /// Extra chip scales averaged into probe embeddings (default: the configuration's, none).
+    #[arg(long, value_parser = parse_scales)]
+    probe_scales: Option<Scales>,
     /// Side in pixels of the second embedder's (faceres) input; it was trained at 224.
     #[arg(long, default_value_t = PipelineConfig::default().faceres_side)]
     faceres_side: u32,
     /// Weight of faceres in the fused score, `(dlib + w * faceres) / (1 + w)`; 0 for dlib alone.
     #[arg(long, default_value_t = PipelineConfig::default().fusion_weight)]
     fusion_weight: f32,
-    /// Smallest face side in pixels the detector looks for.
-    #[arg(long, default_value_t = rollcall_vision::DetectorConfig::default().min_face)]
-    min_face: f32,
+    /// Smallest face side in pixels the detector looks for (default: the configuration's).
+    #[arg(long)]
+    min_face: Option<f32>,
     /// Report FNIR and thresholds at these FPIR values as well as 1e-2 and 1e-3.
     #[arg(long, value_delimiter = ',')]
     fpir: Vec<f64>,
     /// How a delegate's templates combine into one score: max (default) or mean.
     #[arg(long, default_value = "max")]
     combine: Combine,
-    /// Score normalisation: `as-norm` (adaptive symmetric, cohort = the enrolled templates) or `none`.
+    /// Score normalisation: `as-norm` (adaptive symmetric, cohort = the enrolled templates, as
+    /// the server does from `min_cohort` templates on) or `none` (raw cosines at every size).
     #[arg(long, default_value = "as-norm")]
     norm: Norm,
-    /// How many best cohort scores AS-norm averages.
-    #[arg(long, default_value_t = rollcall_gallery::DEFAULT_COHORT_TOP_N)]
-    cohort_top_n: usize,
+    /// How many best cohort scores AS-norm averages (default: the configuration's).
+    #[arg(long)]
+    cohort_top_n: Option<usize>,
     /// Also write every image's role and embedding as JSON lines to this file (for offline analysis;
     /// it holds biometric templates of the dataset: keep it out of the repository).
     #[arg(long)]
     dump: Option<PathBuf>,
+    /// Also write each probe's outcome as JSON lines to this file: its identity, the top match,
+    /// the score and the single-frame assessment at the server's operating point.
+    #[arg(long)]
+    verdicts: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
@@ -97,9 +108,7 @@ fn parse_scales(s: &str) -> Result<Scales, String> {
 }
 
 fn default_workers() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 const IMAGE_EXTENSIONS: &[&str] = &[
@@ -108,6 +117,8 @@ const IMAGE_EXTENSIONS: &[&str] = &[
 
 #[derive(Debug)]
 struct Identity {
+    /// The folder's name.
+    name: String,
     images: Vec<PathBuf>,
 }
 
@@ -120,8 +131,8 @@ fn list_dataset(root: &Path, limit: Option<usize>) -> anyhow::Result<Vec<Identit
     // Byte order of the names, as the protocol says (PathBuf's order compares components bytewise).
     dirs.sort_by(|a, b| {
         a.file_name()
-            .map(|n| n.as_encoded_bytes())
-            .cmp(&b.file_name().map(|n| n.as_encoded_bytes()))
+            .map(std::ffi::OsStr::as_encoded_bytes)
+            .cmp(&b.file_name().map(std::ffi::OsStr::as_encoded_bytes))
     });
     if let Some(n) = limit {
         dirs.truncate(n);
@@ -139,10 +150,14 @@ fn list_dataset(root: &Path, limit: Option<usize>) -> anyhow::Result<Vec<Identit
                 .collect();
             images.sort_by(|a, b| {
                 a.file_name()
-                    .map(|n| n.as_encoded_bytes())
-                    .cmp(&b.file_name().map(|n| n.as_encoded_bytes()))
+                    .map(std::ffi::OsStr::as_encoded_bytes)
+                    .cmp(&b.file_name().map(std::ffi::OsStr::as_encoded_bytes))
             });
-            Ok(Identity { images })
+            let name = d
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok(Identity { name, images })
         })
         .collect()
 }
@@ -178,22 +193,21 @@ fn plan(identities: &[Identity], k: usize) -> Vec<(PathBuf, Role)> {
     jobs
 }
 
-fn write_dump(
-    path: &Path,
-    jobs: &[(PathBuf, Role)],
-    embeddings: &[Option<[f32; EMBEDDING_DIM]>],
-) -> anyhow::Result<()> {
+fn write_dump(path: &Path, jobs: &[(PathBuf, Role)], faces: &[Option<Face>]) -> anyhow::Result<()> {
     use std::io::Write;
     let mut out = std::io::BufWriter::new(
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
     );
-    for ((p, role), e) in jobs.iter().zip(embeddings) {
+    for ((p, role), face) in jobs.iter().zip(faces) {
         let (role, id) = match role {
             Role::Enrol(id) => ("enrol", Some(*id)),
             Role::Genuine(id) => ("genuine", Some(*id)),
             Role::Impostor => ("impostor", None),
         };
-        let line = json!({"path": p.display().to_string(), "role": role, "id": id, "embedding": e.map(|e| e.to_vec())});
+        let embedding = face.as_ref().map(|f| f.embedding.to_vec());
+        let line = json!({
+            "path": p.display().to_string(), "role": role, "id": id, "embedding": embedding,
+        });
         writeln!(out, "{line}")?;
     }
     out.flush()?;
@@ -221,28 +235,37 @@ fn next_up(x: f32) -> f32 {
     f32::from_bits(if x > 0.0 { bits + 1 } else { bits - 1 })
 }
 
-pub fn run(args: EvalArgs) -> anyhow::Result<()> {
-    if args.enrol == 0 {
-        bail!("--enrol must be at least 1");
+/// The server's recognition settings, with the command line's overrides.
+fn recognition(args: &EvalArgs) -> anyhow::Result<RecognitionConfig> {
+    let mut rec = Config::load(args.config.as_deref())?.recognition;
+    if let Some(s) = &args.enrol_scales {
+        rec.enrol_scales = s.0.clone();
     }
-    let identities = list_dataset(&args.dataset, args.limit)?;
-    let jobs = plan(&identities, args.enrol);
-    if jobs.is_empty() {
-        bail!("no images found under {}", args.dataset.display());
+    if let Some(s) = &args.probe_scales {
+        rec.probe_scales = s.0.clone();
     }
-    let mut config = PipelineConfig {
-        flip: !args.no_flip,
-        ..PipelineConfig::default()
-    };
-    config.detector.min_face = args.min_face;
-    config.detector.refine_landmarks = args.refine_landmarks;
-    config.enrol_scales = args.enrol_scales.0.clone();
-    config.probe_scales = args.probe_scales.0.clone();
-    config.faceres_side = args.faceres_side;
-    config.fusion_weight = args.fusion_weight;
-    let pool = InferencePool::new(&config, args.workers, args.workers * 2)?;
+    if let Some(m) = args.min_face {
+        rec.min_face = m;
+    }
+    if let Some(n) = args.cohort_top_n {
+        rec.cohort_top_n = n;
+    }
+    if args.norm == Norm::None {
+        // Raw cosines at every gallery size: the cohort never becomes large enough.
+        rec.min_cohort = usize::MAX;
+    }
+    Ok(rec)
+}
 
-    let started = Instant::now();
+/// Analyses every image of the plan on `workers` pipelines, with a progress bar: the face each
+/// image contributes (the one nearest the centre), or `None` where none was found or the file
+/// could not be read.
+fn analyse_all(
+    jobs: &[(PathBuf, Role)],
+    config: &PipelineConfig,
+    workers: usize,
+) -> anyhow::Result<(Vec<Option<Face>>, usize)> {
+    let pool = InferencePool::new(config, workers, workers * 2)?;
     let bar = ProgressBar::new(jobs.len() as u64).with_style(
         ProgressStyle::with_template(
             "{elapsed_precise} [{bar:40}] {pos}/{len} images ({per_sec}, eta {eta})",
@@ -276,7 +299,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
                                 .analyze_central(&img, purpose)
                                 .map_err(|e| e.to_string())
                         });
-                    let _ = tx.send((i, result.map(|f| f.map(|f| f.embedding)), path));
+                    let _ = tx.send((i, result, path));
                 });
                 if sent.is_err() {
                     return;
@@ -284,12 +307,12 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
             }
         })
     };
-    let mut embeddings: Vec<Option<[f32; EMBEDDING_DIM]>> = vec![None; jobs.len()];
+    let mut faces: Vec<Option<Face>> = vec![None; jobs.len()];
     let mut unreadable = 0usize;
     for _ in 0..jobs.len() {
         let (i, result, path) = rx.recv().context("inference workers stopped")?;
         match result {
-            Ok(e) => embeddings[i] = e,
+            Ok(face) => faces[i] = face,
             Err(err) => {
                 unreadable += 1;
                 bar.suspend(|| eprintln!("warning: {}: {err}", path.display()));
@@ -300,23 +323,104 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     feeder.join().ok();
     pool.shutdown();
+    Ok((faces, unreadable))
+}
 
-    if let Some(path) = &args.dump {
-        write_dump(path, &jobs, &embeddings)?;
+/// One probe's outcome: the protocol's top-1 (identity, score), and the single-frame assessment
+/// the server would make at its operating point (threshold, margin, minimum face size).
+#[derive(Debug, Clone, Copy)]
+struct Outcome {
+    top: Option<(u64, f32)>,
+    assessment: Option<Assessment>,
+}
+
+impl Outcome {
+    fn op_status(&self) -> &'static str {
+        match self.assessment {
+            None => "no_face",
+            Some(Assessment::TooSmall) => "too_small",
+            Some(Assessment::Unknown { .. }) => "unknown",
+            Some(Assessment::Recognised(_)) => "recognised",
+        }
     }
 
-    let gallery = Gallery::new(EMBEDDING_DIM);
+    /// Recognised at the operating point as `id`.
+    fn op_identifies(&self, id: u64) -> bool {
+        matches!(self.assessment, Some(Assessment::Recognised(m)) if m.delegate_id as u64 == id)
+    }
+
+    fn op_accepts(&self) -> bool {
+        matches!(self.assessment, Some(Assessment::Recognised(_)))
+    }
+}
+
+fn write_verdicts(
+    path: &Path,
+    identities: &[Identity],
+    jobs: &[(PathBuf, Role)],
+    outcomes: &[Option<Outcome>],
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let name = |id: u64| identities[id as usize].name.clone();
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+    );
+    for ((p, role), o) in jobs.iter().zip(outcomes) {
+        let Some(o) = o else { continue };
+        let (role, identity) = match role {
+            Role::Enrol(_) => continue,
+            Role::Genuine(id) => ("genuine", Some(name(*id))),
+            Role::Impostor => ("impostor", None),
+        };
+        let line = json!({
+            "path": p.display().to_string(), "role": role, "identity": identity,
+            "top": o.top.map(|(id, _)| name(id)), "score": o.top.map(|(_, s)| s),
+            "op": o.op_status(),
+        });
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
+    if args.enrol == 0 {
+        bail!("--enrol must be at least 1");
+    }
+    let rec = recognition(args)?;
+    let identities = list_dataset(&args.dataset, args.limit)?;
+    let jobs = plan(&identities, args.enrol);
+    if jobs.is_empty() {
+        bail!("no images found under {}", args.dataset.display());
+    }
+    let mut config = PipelineConfig {
+        flip: !args.no_flip,
+        ..PipelineConfig::default()
+    };
+    config.detector.min_face = rec.min_face;
+    config.detector.refine_landmarks = args.refine_landmarks;
+    config.enrol_scales = rec.enrol_scales.clone();
+    config.probe_scales = rec.probe_scales.clone();
+    config.faceres_side = args.faceres_side;
+    config.fusion_weight = args.fusion_weight;
+
+    let started = Instant::now();
+    let (faces, unreadable) = analyse_all(&jobs, &config, args.workers)?;
+    if let Some(path) = &args.dump {
+        write_dump(path, &jobs, &faces)?;
+    }
+
     let mut enrolled = std::collections::HashMap::<u64, Vec<[f32; EMBEDDING_DIM]>>::new();
     let mut enrol_no_face = 0usize;
-    for ((_, role), emb) in jobs.iter().zip(&embeddings) {
+    for ((_, role), face) in jobs.iter().zip(&faces) {
         if let Role::Enrol(id) = role {
-            match emb {
-                Some(e) => enrolled.entry(*id).or_default().push(*e),
+            match face {
+                Some(f) => enrolled.entry(*id).or_default().push(f.embedding),
                 None => enrol_no_face += 1,
             }
         }
     }
-    let templates: Vec<(u64, [f32; EMBEDDING_DIM])> = match args.combine {
+    let mut templates: Vec<(u64, [f32; EMBEDDING_DIM])> = match args.combine {
         Combine::Max => enrolled
             .iter()
             .flat_map(|(id, ts)| ts.iter().map(|t| (*id, *t)))
@@ -333,58 +437,54 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
             })
             .collect(),
     };
-    let cohort = match args.norm {
-        Norm::AsNorm => Some(Cohort::new(
-            EMBEDDING_DIM,
-            args.cohort_top_n,
-            templates.iter().map(|(id, t)| (*id, &t[..])),
-        )?),
-        Norm::None => None,
-    };
-    let mut rows = Vec::with_capacity(templates.len());
-    for (id, t) in &templates {
-        let bias = match &cohort {
-            Some(c) => c.template_bias(t, *id)?,
-            None => 0.0,
-        };
-        rows.push((*id, &t[..], bias));
+    // The server loads templates in the order they were enrolled.
+    templates.sort_by_key(|(id, _)| *id);
+    // The same recognizer the server runs, with the server's settings.
+    let recognizer = Recognizer::new(EMBEDDING_DIM, &rec)?;
+    recognizer.load(templates.iter().map(|(id, t)| (*id as i64, &t[..])))?;
+
+    let outcomes: Vec<Option<Outcome>> = jobs
+        .iter()
+        .zip(&faces)
+        .map(|((_, role), face)| match (role, face) {
+            (Role::Enrol(_), _) => Ok(None),
+            (_, None) => Ok(Some(Outcome {
+                top: None,
+                assessment: None,
+            })),
+            (_, Some(f)) => Ok::<_, anyhow::Error>(Some(Outcome {
+                top: recognizer
+                    .best_match(&f.embedding)?
+                    .map(|m| (m.delegate_id as u64, m.score)),
+                assessment: Some(assess(&recognizer, f, &rec)?),
+            })),
+        })
+        .collect::<Result<_, _>>()?;
+    if let Some(path) = &args.verdicts {
+        write_verdicts(path, &identities, &jobs, &outcomes)?;
     }
-    gallery.add_biased(rows)?;
 
     let mut genuine: Vec<(bool, f32)> = Vec::new(); // (top-1 is the right identity, its score)
     let mut impostor: Vec<f32> = Vec::new();
+    let (mut op_missed, mut op_accepted) = (0usize, 0usize);
     let mut probe_no_face = 0usize;
-    for ((_, role), emb) in jobs.iter().zip(&embeddings) {
-        let top = match emb {
-            Some(e) => {
-                let offset = match &cohort {
-                    Some(c) => c.probe_offset(e)?,
-                    None => 0.0,
-                };
-                gallery
-                    .search(e, 1, ScanMode::Exact)?
-                    .into_iter()
-                    .next()
-                    .map(|h| Hit {
-                        score: h.score + offset,
-                        ..h
-                    })
-            }
-            None => None,
-        };
+    for ((_, role), outcome) in jobs.iter().zip(&outcomes) {
+        let Some(o) = outcome else { continue };
+        if o.assessment.is_none() {
+            probe_no_face += 1;
+        }
         match role {
-            Role::Enrol(_) => continue,
+            Role::Enrol(_) => {}
             Role::Genuine(id) => {
-                if emb.is_none() {
-                    probe_no_face += 1;
-                }
-                genuine.push(top.map_or((false, f32::NEG_INFINITY), |h| (h.id == *id, h.score)));
+                genuine.push(
+                    o.top
+                        .map_or((false, f32::NEG_INFINITY), |(t, s)| (t == *id, s)),
+                );
+                op_missed += usize::from(!o.op_identifies(*id));
             }
             Role::Impostor => {
-                if emb.is_none() {
-                    probe_no_face += 1;
-                }
-                impostor.push(top.map_or(f32::NEG_INFINITY, |h| h.score));
+                impostor.push(o.top.map_or(f32::NEG_INFINITY, |(_, s)| s));
+                op_accepted += usize::from(o.op_accepts());
             }
         }
     }
@@ -398,6 +498,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         |t: f32| genuine.iter().filter(|g| !g.0 || g.1 < t).count() as f64 / genuine.len() as f64;
     let fpir_at =
         |t: f32| impostor.iter().filter(|&&s| s >= t).count() as f64 / impostor.len() as f64;
+    let op_fnir = op_missed as f64 / genuine.len() as f64;
+    let op_fpir = op_accepted as f64 / impostor.len() as f64;
 
     let mut levels = vec![1e-2, 1e-3];
     for f in &args.fpir {
@@ -407,22 +509,24 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     }
     let thr: Vec<f32> = levels.iter().map(|&f| threshold_at(&impostor, f)).collect();
     let images_per_s = jobs.len() as f64 / elapsed;
+    let gallery = recognizer.delegates();
+    let norm = if recognizer.is_normalised() {
+        "as-norm"
+    } else {
+        "none"
+    };
 
     println!("dataset     {}", args.dataset.display());
     println!(
-        "gallery     {} identities ({} enrolment images without a face), enrol K={}, combine {:?}, norm {:?}",
-        gallery.stats().delegates,
-        enrol_no_face,
-        args.enrol,
-        args.combine,
-        args.norm
+        "gallery     {gallery} identities ({enrol_no_face} enrolment images without a face), \
+            enrol K={}, combine {:?}, scores {norm}",
+        args.enrol, args.combine,
     );
     println!(
-        "probes      {} genuine, {} impostor, {} without a face, {} unreadable",
+        "probes      {} genuine, {} impostor, {probe_no_face} without a face, {unreadable} \
+            unreadable",
         genuine.len(),
         impostor.len(),
-        probe_no_face,
-        unreadable
     );
     println!("rank-1      {:.2}%", rank1 * 100.0);
     for (f, t) in levels.iter().zip(&thr) {
@@ -435,13 +539,18 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         );
     }
     println!(
+        "server      one frame at the configured threshold and margin: FNIR {:.2}%, FPIR {:.3}%",
+        op_fnir * 100.0,
+        op_fpir * 100.0
+    );
+    println!(
         "throughput  {images_per_s:.1} images/s ({} images, {} workers, {elapsed:.1} s)",
         jobs.len(),
         args.workers
     );
 
     let mut out = json!({
-        "gallery": gallery.stats().delegates,
+        "gallery": gallery,
         "genuine": genuine.len(),
         "impostors": impostor.len(),
         "rank1": rank1,
@@ -453,16 +562,18 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         "probe_no_face": probe_no_face,
         "enrol_no_face": enrol_no_face,
         "images_per_s": images_per_s,
+        "op_fnir": op_fnir,
+        "op_fpir": op_fpir,
         "enrol": args.enrol,
         "combine": format!("{:?}", args.combine).to_lowercase(),
         "flip": !args.no_flip,
-        "enrol_scales": args.enrol_scales.0,
-        "probe_scales": args.probe_scales.0,
+        "enrol_scales": rec.enrol_scales,
+        "probe_scales": rec.probe_scales,
         "faceres_side": args.faceres_side,
         "fusion_weight": args.fusion_weight,
         "refine_landmarks": args.refine_landmarks,
-        "norm": match args.norm { Norm::AsNorm => "as-norm", Norm::None => "none" },
-        "cohort_top_n": args.cohort_top_n,
+        "norm": norm,
+        "cohort_top_n": rec.cohort_top_n,
         "workers": args.workers,
     });
     for (f, t) in levels.iter().zip(&thr).skip(2) {
@@ -479,6 +590,7 @@ mod tests {
 
     fn ident(n: usize) -> Identity {
         Identity {
+            name: format!("person{n}"),
             images: (0..n)
                 .map(|i| PathBuf::from(format!("img{i:02}.jpg")))
                 .collect(),

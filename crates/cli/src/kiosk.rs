@@ -61,12 +61,16 @@ fn source(args: &KioskArgs) -> anyhow::Result<SourceSpec> {
             camera_fps: args.camera_fps,
         })),
         #[cfg(not(feature = "camera"))]
-        Some(_) => bail!("this rollcall was built without the `camera` feature; rebuild with it (the default) or replay a folder with --source DIR"),
+        Some(_) => bail!(
+            "this rollcall was built without the `camera` feature; rebuild with it \
+            (the default) or replay a folder with --source DIR"
+        ),
         None => {
             let dir = PathBuf::from(&args.source);
             if !dir.is_dir() {
                 bail!(
-                    "--source {}: not a folder of frames (for a camera: --source camera or camera:INDEX)",
+                    "--source {}: not a folder of frames (for a camera: --source camera or \
+                        camera:INDEX)",
                     dir.display()
                 );
             }
@@ -75,11 +79,11 @@ fn source(args: &KioskArgs) -> anyhow::Result<SourceSpec> {
     }
 }
 
-pub fn run(args: KioskArgs) -> anyhow::Result<()> {
+pub fn run(args: &KioskArgs) -> anyhow::Result<()> {
     let cfg = KioskConfig {
         server: args.server.clone(),
         token: args.token.clone(),
-        source: source(&args)?,
+        source: source(args)?,
         fps: args.fps,
         queue_dir: args.queue.clone(),
         max_queue: args.max_queue,
@@ -108,7 +112,8 @@ pub fn run(args: KioskArgs) -> anyhow::Result<()> {
         return Ok(());
     };
     eprintln!(
-        "{} frames captured, {} delivered, {} not sent (empty scene), {} dropped, {} left in the queue; checked in: {}",
+        "{} frames captured, {} delivered, {} not sent (empty scene), {} dropped, {} left in the \
+            queue; checked in: {}",
         report.captured,
         report.delivered,
         report.skipped,

@@ -1,5 +1,6 @@
 //! The `rollcall` binary: a thin layer of argument parsing over the library crates.
 
+mod client;
 mod demo;
 mod detect_cmd;
 mod enrol;
@@ -53,13 +54,13 @@ fn main() {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Eval(args) => eval::run(args),
-        Command::Detect(args) => detect_cmd::run(args),
-        Command::Serve(args) => serve::serve(args),
-        Command::Enrol(args) => enrol::run(args),
+        Command::Eval(args) => eval::run(&args),
+        Command::Detect(args) => detect_cmd::run(&args),
+        Command::Serve(args) => serve::serve(&args),
+        Command::Enrol(args) => enrol::run(&args),
         Command::Token(cmd) => serve::token(cmd),
         Command::Templates(cmd) => templates::run(cmd),
-        Command::Kiosk(args) => kiosk::run(args),
+        Command::Kiosk(args) => kiosk::run(&args),
         Command::Demo(args) => demo::run(args),
     };
     if let Err(err) = result {

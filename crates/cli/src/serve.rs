@@ -1,7 +1,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use rollcall_server::{hash_token, new_token, AppState, Config, Role};
+use rollcall_api::Role;
+use rollcall_server::{hash_token, new_token, AppState, Config};
 use rollcall_store::Store;
 
 #[derive(Debug, clap::Args)]
@@ -47,7 +48,7 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
+pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let config = Config::load(args.config.as_deref())?;
     if config.tls_cert.is_some() != config.tls_key.is_some() {
         anyhow::bail!("TLS needs both tls_cert and tls_key (PEM files)");

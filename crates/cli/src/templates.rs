@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use rollcall_server::{Config, MODEL_ID};
+use rollcall_checkin::enrolment;
+use rollcall_server::Config;
 use rollcall_store::Store;
-use rollcall_vision::{decode_image, largest_faces, Pipeline, Purpose};
+use rollcall_vision::{decode_image, Pipeline, Purpose};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TemplatesCommand {
@@ -25,7 +26,7 @@ pub fn run(cmd: TemplatesCommand) -> anyhow::Result<()> {
     let TemplatesCommand::Rebuild { config } = cmd;
     let config = Config::load(config.as_deref())?;
     let mut pipeline = Pipeline::load(&config.pipeline())?;
-    let min_score = config.enrolment.min_detector_score;
+    let model_id = config.pipeline().model_id();
     let limits = config.decode_limits();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -49,11 +50,11 @@ pub fn run(cmd: TemplatesCommand) -> anyhow::Result<()> {
             // The same limits the server applied when it accepted the photo.
             let face = decode_image(&bytes, &limits)
                 .and_then(|img| pipeline.analyze_for(&img, Purpose::Enrolment))
-                .map(|faces| largest_faces(faces, min_score).into_iter().next());
+                .map(|faces| enrolment::main_face(faces, &config.enrolment));
             match face {
                 Ok(Some(face)) => {
                     store
-                        .set_template(photo_id, delegate_id, MODEL_ID, &face.embedding)
+                        .set_template(photo_id, delegate_id, &model_id, &face.embedding)
                         .await?;
                     rebuilt += 1;
                 }
@@ -66,7 +67,8 @@ pub fn run(cmd: TemplatesCommand) -> anyhow::Result<()> {
         // A photo that cannot be used now keeps its old template, which still counts if it is of the
         // current model; after a model change it does not, and that delegate needs a new photo.
         println!(
-            "{rebuilt} templates rebuilt ({MODEL_ID}); {} photos could not be used and kept their old template",
+            "{rebuilt} templates rebuilt ({model_id}); {} photos could not be used and kept their \
+             old template",
             kept.len()
         );
         for line in &kept {

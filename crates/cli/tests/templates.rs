@@ -1,20 +1,11 @@
 //! `rollcall templates rebuild` on a real SQLite database: stored photos get templates made by the
 //! current pipeline; a photo with no face left keeps its old template and is reported.
 
-use std::path::PathBuf;
-
-use rollcall_server::{Config, MODEL_ID};
-use rollcall_store::{NewDelegate, Store};
+use rollcall_api::{NewDelegate, PhotoQuality};
+use rollcall_server::Config;
+use rollcall_store::Store;
+use rollcall_testkit::fixture_bytes as fixture;
 use rollcall_vision::{decode_image, DecodeLimits, Pipeline, Purpose};
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fixtures/faces")
-            .join(name),
-    )
-    .unwrap()
-}
 
 #[tokio::test]
 async fn rebuild_replaces_templates_from_the_stored_photos() {
@@ -49,13 +40,23 @@ async fn rebuild_replaces_templates_from_the_stored_photos() {
     const OLDER_MODEL: &str = "mtcnn+dlib-resnet128-v1/flip";
     let older = vec![0.125f32; 128];
     let old = vec![0.03125f32; rollcall_vision::EMBEDDING_DIM];
-    let q = serde_json::json!({});
+    let q = PhotoQuality {
+        box_width: 100.0,
+        box_height: 120.0,
+        inter_eye: 40.0,
+        sharpness: 50.0,
+        yaw: 0.0,
+        roll: 0.0,
+        frontal: 1.0,
+        detector_score: 0.99,
+    };
+    let model_id = config.pipeline().model_id();
     let (face_photo, _) = store
         .add_photo(d.id, &fixture("obama.jpg"), &q, OLDER_MODEL, &older)
         .await
         .unwrap();
     let (blank_photo, _) = store
-        .add_photo(d.id, &blank.into_inner(), &q, MODEL_ID, &old)
+        .add_photo(d.id, &blank.into_inner(), &q, &model_id, &old)
         .await
         .unwrap();
     store.close().await;
@@ -90,7 +91,7 @@ async fn rebuild_replaces_templates_from_the_stored_photos() {
         .unwrap()
         .embedding;
     let store = Store::connect(&config.database_url()).await.unwrap();
-    let templates = store.templates(MODEL_ID).await.unwrap();
+    let templates = store.templates(&model_id).await.unwrap();
     assert_eq!(templates.len(), 2);
     for t in templates {
         if t.photo_id == face_photo.id {

@@ -2,7 +2,7 @@ use crate::kernels::Backend;
 use crate::GalleryError;
 
 /// How many best cohort scores are averaged. Chosen as a round figure (about 1% of the LFW-dev gallery);
-/// README's accuracy table shows 5 and 20 beside it.
+/// docs/accuracy.md shows 5 and 20 beside it.
 pub const DEFAULT_COHORT_TOP_N: usize = 10;
 
 /// Adaptive symmetric score normalisation (AS-norm) against a cohort of impostor templates.
@@ -12,7 +12,7 @@ pub const DEFAULT_COHORT_TOP_N: usize = 10;
 /// best scores against a cohort of other people:
 /// `s'(p, t) = s(p, t) - (mu_top_n(t) + mu_top_n(p)) / 2`.
 /// The template's half is fixed at enrolment and stored as the gallery row's bias; the probe's half is
-/// one more small scan per query. Measured effect on LFW-dev: see README (accuracy table).
+/// one more small scan per query. Measured effect on LFW-dev: see docs/accuracy.md.
 #[derive(Debug, Clone)]
 pub struct Cohort {
     dim: usize,

@@ -1,5 +1,5 @@
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use rayon::prelude::*;
 
@@ -17,7 +17,7 @@ const BLOCK_ROWS: usize = 256;
 
 /// Galleries smaller than this are scanned on the calling thread. Work is split by segment, so below two
 /// segments there is nothing to share; from 8,192 rows on, the parallel scan was faster at every size
-/// measured (`benches/gallery.rs`, group `crossover`: 1.12x at 8k, 2.0x at 32k on 2 cores; README).
+/// measured (`benches/gallery.rs`, group `crossover`: 1.12x at 8k, 2.0x at 32k on 2 cores; docs/performance.md).
 pub const PARALLEL_MIN_ROWS: usize = 2 * SEGMENT_ROWS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +134,7 @@ impl Gallery {
     }
 
     fn snapshot(&self) -> Arc<Snapshot> {
-        Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     fn check(&self, v: &[f32]) -> Result<(), GalleryError> {
@@ -186,7 +186,7 @@ impl Gallery {
         &self,
         items: impl IntoIterator<Item = (u64, &'a [f32], f32)>,
     ) -> Result<(), GalleryError> {
-        let mut counts = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut counts = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let old = self.snapshot();
         let mut segments = old.segments.clone();
         let mut tail: Option<Segment> = match segments.last() {
@@ -217,14 +217,14 @@ impl Gallery {
             templates: old.templates + added.len(),
             delegates: counts.len(),
         };
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(next);
         Ok(())
     }
 
     /// Removes every template of `id`; returns how many there were. Searches that start after this
     /// returns no longer see them, and their memory is freed when the last older search finishes.
     pub fn remove(&self, id: u64) -> usize {
-        let mut counts = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut counts = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(n) = counts.remove(&id) else {
             return 0;
         };
@@ -246,8 +246,22 @@ impl Gallery {
             templates: old.templates - n,
             delegates: counts.len(),
         };
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(next);
         n
+    }
+
+    /// Every template as (id, vector), in gallery order (oldest first). For rebuilding the gallery
+    /// with new biases when the score normalisation changes; a copy, so it costs memory only while
+    /// the caller holds it.
+    pub fn rows(&self) -> Vec<(u64, Vec<f32>)> {
+        let snapshot = self.snapshot();
+        let mut out = Vec::with_capacity(snapshot.templates);
+        for seg in &snapshot.segments {
+            for (row, &id) in seg.ids.iter().enumerate() {
+                out.push((id, seg.f32s[row * self.dim..(row + 1) * self.dim].to_vec()));
+            }
+        }
+        out
     }
 
     /// The `k` best delegates for `query` (score = max over the delegate's templates), best first.
@@ -442,7 +456,7 @@ impl Gallery {
 }
 
 fn merge_tops(a: Vec<TopK>, b: Vec<TopK>) -> Vec<TopK> {
-    merge_pairwise(a, b, |x, y| x.merge(y))
+    merge_pairwise(a, b, TopK::merge)
 }
 
 /// Two segments' per-query results folded into one, query by query.

@@ -7,7 +7,6 @@
 //! swap the snapshot in. Erased vectors leave memory as soon as the last search that saw them ends.
 //!
 //! `unsafe` is confined to `kernels` (the SIMD instruction sets); everything else is safe code.
-#![deny(unsafe_code)]
 
 mod cohort;
 mod error;

@@ -111,7 +111,7 @@ fn batch_equals_one_by_one() {
     let (g, _) = random_gallery(3, 500, 2, 64);
     let mut rng = ChaCha8Rng::seed_from_u64(4);
     let qs: Vec<Vec<f32>> = (0..9).map(|_| unit(&mut rng, 64)).collect();
-    let refs: Vec<&[f32]> = qs.iter().map(|q| q.as_slice()).collect();
+    let refs: Vec<&[f32]> = qs.iter().map(Vec::as_slice).collect();
     for mode in [ScanMode::Exact, ScanMode::Int8Rerank] {
         let batch = g.search_batch(&refs, 3, mode).unwrap();
         for (q, b) in qs.iter().zip(batch) {
@@ -199,6 +199,16 @@ fn remove_takes_a_delegate_out_of_search() {
     }
     assert_eq!(g.stats().templates, 9998);
     assert_eq!(g.stats().delegates, 4999);
+}
+
+#[test]
+fn rows_export_every_template_in_order() {
+    let (g, data) = random_gallery(6, 3000, 2, 16);
+    assert_eq!(g.rows(), data, "across segments, in insertion order");
+    g.remove(7);
+    let rows = g.rows();
+    assert_eq!(rows.len(), data.len() - 2);
+    assert!(rows.iter().all(|(id, _)| *id != 7));
 }
 
 #[test]

@@ -150,6 +150,8 @@ impl Drop for CameraSource {
     }
 }
 
+// The capture thread's entry point: it owns what it is given until it ends.
+#[allow(clippy::needless_pass_by_value)]
 fn capture(
     spec: CameraSpec,
     shared: Arc<Shared>,

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use serde_json::Value;
+use rollcall_api::{ErrorBody, FrameAnswer};
 
 use crate::queue::FrameMeta;
 
@@ -8,7 +8,7 @@ use crate::queue::FrameMeta;
 #[derive(Debug)]
 pub enum Delivery {
     /// The server answered; the frame leaves the queue.
-    Answered(Value),
+    Answered(FrameAnswer),
     /// The server cannot use the frame (no open sitting, an image it refuses); it leaves the queue.
     Dropped(String),
     /// Try again later (server unreachable, busy or failing); the frame stays queued.
@@ -55,14 +55,20 @@ impl Client {
             Err(e) => return Delivery::Retry(format!("server unreachable: {e}")),
         };
         let status = resp.status().as_u16();
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
-        let code = body["error"]["code"].as_str().unwrap_or("").to_string();
+        if status == 200 {
+            return match resp.json::<FrameAnswer>().await {
+                Ok(answer) => Delivery::Answered(answer),
+                // A proxy's page or a cut-off body: the frame may not have been judged.
+                Err(e) => Delivery::Retry(format!("unreadable answer: {e}")),
+            };
+        }
+        let error = resp.json::<ErrorBody>().await.ok().map(|b| b.error);
+        let code = error.as_ref().map_or("", |e| e.code.as_str());
         match status {
-            200 => Delivery::Answered(body),
             401 | 403 => Delivery::Refused(
-                body["error"]["message"]
-                    .as_str()
-                    .unwrap_or("token refused")
+                error
+                    .as_ref()
+                    .map_or("token refused", |e| e.message.as_str())
                     .to_string(),
             ),
             408 | 429 | 500..=599 => Delivery::Retry(format!("server answered {status} {code}")),

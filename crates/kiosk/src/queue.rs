@@ -52,7 +52,7 @@ impl DiskQueue {
     fn seqs(&self) -> Result<Vec<u64>, QueueError> {
         let mut seqs: Vec<u64> = std::fs::read_dir(&self.dir)
             .map_err(io(&self.dir))?
-            .filter_map(|e| e.ok())
+            .filter_map(Result::ok)
             .filter_map(|e| {
                 let name = e.file_name().into_string().ok()?;
                 name.strip_suffix(".json")?.parse().ok()

@@ -99,7 +99,7 @@ impl FolderSource {
                     })
                 }
                 Err(e) => {
-                    tracing::warn!(file = %path.display(), error = %e, "skipping unreadable frame")
+                    tracing::warn!(file = %path.display(), error = %e, "skipping unreadable frame");
                 }
             }
         }

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use image::imageops;
 use rand::RngCore;
-use serde_json::Value;
+use rollcall_api::{FaceAnswer, FaceStatus};
 
 use crate::client::{Client, Delivery};
 use crate::queue::{DiskQueue, FrameMeta, QueueError};
@@ -66,15 +66,19 @@ pub enum KioskError {
 }
 
 /// The line shown to the person in front of the kiosk for one face.
-pub fn greeting(face: &Value) -> String {
-    let name = face["delegate"]["full_name"].as_str().unwrap_or("");
-    let delegation = face["delegate"]["delegation"].as_str().unwrap_or("");
-    match face["status"].as_str().unwrap_or("") {
-        "checked_in" => format!("Welcome, {name} ({delegation})"),
-        "already_checked_in" => format!("Welcome back, {name}: you are already checked in"),
-        "pending" => "Please look at the camera".to_string(),
-        "unknown" => "Not recognised: please see the registration desk".to_string(),
-        _ => "Please come closer to the camera".to_string(),
+pub fn greeting(face: &FaceAnswer) -> String {
+    let (name, delegation) = face
+        .delegate
+        .as_ref()
+        .map_or(("", ""), |d| (d.full_name.as_str(), d.delegation.as_str()));
+    match face.status {
+        FaceStatus::CheckedIn => format!("Welcome, {name} ({delegation})"),
+        FaceStatus::AlreadyCheckedIn => {
+            format!("Welcome back, {name}: you are already checked in")
+        }
+        FaceStatus::Pending => "Please look at the camera".to_string(),
+        FaceStatus::Unknown => "Not recognised: please see the registration desk".to_string(),
+        FaceStatus::Rejected => "Please come closer to the camera".to_string(),
     }
 }
 
@@ -154,7 +158,7 @@ pub async fn run(cfg: &KioskConfig, mut show: impl FnMut(&str)) -> Result<Report
             };
             match client.send(&meta, jpeg).await {
                 Delivery::Answered(answer) => {
-                    if !answer["faces"].as_array().is_some_and(Vec::is_empty) {
+                    if !answer.faces.is_empty() {
                         scene.answered_with_faces();
                     } else if let Some(thumb) = meta.thumb.clone() {
                         scene.answered_empty(thumb);
@@ -166,14 +170,11 @@ pub async fn run(cfg: &KioskConfig, mut show: impl FnMut(&str)) -> Result<Report
                         show(&format!("[online, queue {}]", queue.len()?));
                     }
                     backoff = Duration::from_millis(250);
-                    for face in answer["faces"].as_array().into_iter().flatten() {
-                        if face["status"] == "checked_in" {
-                            let d = &face["delegate"];
-                            report.checked_in.push(format!(
-                                "{} ({})",
-                                d["full_name"].as_str().unwrap_or(""),
-                                d["delegation"].as_str().unwrap_or("")
-                            ));
+                    for face in &answer.faces {
+                        if let (FaceStatus::CheckedIn, Some(d)) = (face.status, &face.delegate) {
+                            report
+                                .checked_in
+                                .push(format!("{} ({})", d.full_name, d.delegation));
                         }
                         show(&greeting(face));
                     }

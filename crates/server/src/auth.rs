@@ -5,39 +5,11 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use rand::RngCore;
+pub use rollcall_api::Role;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 use crate::AppState;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Admin,
-    Staff,
-    Kiosk,
-    Presidium,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "staff" => Some(Role::Staff),
-            "kiosk" => Some(Role::Kiosk),
-            "presidium" => Some(Role::Presidium),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Staff => "staff",
-            Role::Kiosk => "kiosk",
-            Role::Presidium => "presidium",
-        }
-    }
-}
 
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

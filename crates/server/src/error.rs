@@ -1,8 +1,11 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use rollcall_api::{ErrorBody, ErrorDetail};
+use rollcall_checkin::enrolment::Refusal;
+use rollcall_checkin::roster::FieldError;
+use rollcall_checkin::CheckinError;
 use rollcall_store::StoreError;
-use serde_json::json;
 
 /// Every error the API returns: `{"error": {"code", "message"}}` with the matching status. Internal
 /// details of 5xx errors are logged, never sent.
@@ -50,6 +53,35 @@ impl AppError {
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// A request body that is not the JSON the route expects.
+    pub fn invalid_json(e: &axum::extract::rejection::JsonRejection) -> Self {
+        Self::new(e.status(), "invalid_json", e.body_text())
+    }
+}
+
+impl From<CheckinError> for AppError {
+    fn from(e: CheckinError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        AppError::unprocessable(e.code(), e.to_string())
+    }
+}
+
+/// The enrolment gate's refusals are 422 with their code; a duplicate's detail (the other
+/// delegate's name) is added by the caller, which can look it up.
+impl From<Refusal> for AppError {
+    fn from(r: Refusal) -> Self {
+        AppError::unprocessable(r.code(), r.to_string())
     }
 }
 
@@ -112,10 +144,13 @@ impl IntoResponse for AppError {
                 )
             }
         };
-        let mut body = json!({"error": {"code": code, "message": message}});
-        if let Some(d) = detail {
-            body["error"]["detail"] = d;
-        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_string(),
+                message,
+                detail,
+            },
+        };
         let mut resp = (status, Json(body)).into_response();
         if retry {
             resp.headers_mut()

@@ -1,22 +1,8 @@
-use serde::Serialize;
-use tokio::sync::broadcast;
+//! Live attendance for dashboards: every check-in and correction is published to every open event
+//! stream.
 
-/// One change of attendance, as sent to dashboards over server-sent events.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct AttendanceEvent {
-    pub sitting_id: i64,
-    /// `checkin` or `checkout`.
-    pub kind: &'static str,
-    pub delegate_id: i64,
-    pub full_name: String,
-    pub delegation: String,
-    pub method: String,
-    pub at: i64,
-    pub eligible: i64,
-    pub present: i64,
-    pub required: i64,
-    pub quorum_reached: bool,
-}
+use rollcall_api::AttendanceEvent;
+use tokio::sync::broadcast;
 
 #[derive(Debug, Clone)]
 pub struct Events {

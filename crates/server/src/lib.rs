@@ -1,16 +1,19 @@
 //! rollcall's HTTP API (axum). Every route but `/healthz` needs a bearer token with a role; inference
 //! runs on a bounded worker pool (503 + Retry-After when it is full); check-ins are committed before
 //! the response leaves.
-#![forbid(unsafe_code)]
+//!
+//! The check-in rules live in `rollcall-checkin`; this crate parses requests, calls those rules and
+//! the store (`app`), and maps the outcome to HTTP (`routes`). Request and response bodies are the
+//! `rollcall-api` types, and the OpenAPI document is generated from the routes as registered.
 
+mod app;
 pub mod auth;
 pub mod config;
-mod decide;
 mod error;
 mod events;
+mod inference;
 mod metrics;
 pub mod openapi;
-mod recognizer;
 mod routes;
 pub mod tls;
 mod web;
@@ -19,31 +22,35 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
-use rollcall_store::{DbKind, Store};
+use rollcall_checkin::{Decider, Recognizer};
+use rollcall_store::Store;
 use tokio::net::TcpListener;
 
-pub use auth::{hash_token, new_token, Role};
+pub use auth::{hash_token, new_token};
 pub use config::Config;
-pub use decide::Decider;
 pub use error::AppError;
-pub use events::{AttendanceEvent, Events};
+pub use events::Events;
+pub use inference::Inference;
 pub use metrics::Metrics;
-pub use recognizer::{Candidates, Match, Recognizer, MODEL_ID};
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub inference: Arc<Inference>,
     pub recognizer: Arc<Recognizer>,
     pub decider: Arc<Decider>,
     pub events: Events,
     pub metrics: Arc<Metrics>,
     pub config: Arc<Config>,
+    /// The embedding space of this server's templates (`PipelineConfig::model_id`).
+    pub model_id: Arc<str>,
 }
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("config", &self.config)
+            .field("model_id", &self.model_id)
             .finish_non_exhaustive()
     }
 }
@@ -55,7 +62,7 @@ pub enum StartError {
     #[error(transparent)]
     Vision(#[from] rollcall_vision::VisionError),
     #[error("loading the gallery: {0}")]
-    Gallery(String),
+    Gallery(#[from] rollcall_checkin::CheckinError),
     #[error("creating {path}: {source}")]
     DataDir {
         path: std::path::PathBuf,
@@ -74,11 +81,14 @@ impl AppState {
             })?;
         }
         let store = Store::connect(&url).await?;
-        let recognizer = Arc::new(Recognizer::new(&config)?);
-        let n = recognizer
-            .load(&store)
-            .await
-            .map_err(|e| StartError::Gallery(e.to_string()))?;
+        let model_id: Arc<str> = config.pipeline().model_id().into();
+        let recognizer = Arc::new(Recognizer::new(
+            rollcall_vision::EMBEDDING_DIM,
+            &config.recognition,
+        )?);
+        // Subscribed before loading, so that no other server's change falls in between.
+        let changes = store.template_changes().await?;
+        let n = app::gallery::load(&store, &recognizer, &model_id).await?;
         tracing::info!(templates = n, "gallery loaded");
         // Once at start-up (not on every reload): after a model change the stored templates are of
         // the old model and are not loaded until they are rebuilt from the photos.
@@ -87,13 +97,14 @@ impl AppState {
             tracing::warn!(
                 photos,
                 templates = n,
-                model = MODEL_ID,
+                model = %model_id,
                 "enrolment photos without a template of the current model are not recognised: \
                  run `rollcall templates rebuild`"
             );
         }
         let state = AppState {
             store,
+            inference: Arc::new(Inference::new(&config)?),
             recognizer,
             decider: Arc::new(Decider::new(
                 config.recognition.frames_required,
@@ -102,46 +113,12 @@ impl AppState {
             events: Events::new(),
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
+            model_id,
         };
-        if state.store.kind() == DbKind::Postgres {
-            state.spawn_template_listener(url);
+        if let Some(changes) = changes {
+            app::gallery::follow(state.clone(), changes);
         }
         Ok(state)
-    }
-
-    /// With several servers on one PostgreSQL database, reload the gallery whenever another server
-    /// changes templates (the store sends NOTIFY in the changing transaction).
-    fn spawn_template_listener(&self, url: String) {
-        let state = self.clone();
-        tokio::spawn(async move {
-            loop {
-                match sqlx::postgres::PgListener::connect(&url).await {
-                    Ok(mut listener) => {
-                        if listener
-                            .listen(rollcall_store::TEMPLATES_CHANNEL)
-                            .await
-                            .is_ok()
-                        {
-                            while let Ok(note) = listener.recv().await {
-                                // This server's own changes are already in its gallery; reloading
-                                // for them as well raced the in-memory update and could add a
-                                // template twice.
-                                if note.payload() == state.store.instance() {
-                                    continue;
-                                }
-                                if let Err(e) = state.recognizer.load(&state.store).await {
-                                    tracing::warn!(error = %e, "gallery reload failed");
-                                }
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "template listener cannot connect; retrying")
-                    }
-                }
-                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-            }
-        });
     }
 
     /// On a database without tokens, creates an admin token and returns it (shown once, never stored).
@@ -153,7 +130,11 @@ impl AppState {
         }
         let token = new_token();
         self.store
-            .create_token("initial admin", Role::Admin.as_str(), &hash_token(&token))
+            .create_token(
+                "initial admin",
+                rollcall_api::Role::Admin.as_str(),
+                &hash_token(&token),
+            )
             .await?;
         Ok(Some(token))
     }
@@ -170,7 +151,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let recognizer = Arc::clone(&state.recognizer);
+    let inference = Arc::clone(&state.inference);
     let events = state.events.clone();
     let tls = match (&state.config.tls_cert, &state.config.tls_key) {
         (Some(cert), Some(key)) => Some(tls::acceptor(cert, key).map_err(std::io::Error::other)?),
@@ -194,6 +175,6 @@ pub async fn serve(
                 .await
         }
     };
-    recognizer.shutdown();
+    inference.shutdown();
     result
 }

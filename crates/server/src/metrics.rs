@@ -1,15 +1,15 @@
+//! Counters for `/metrics` (Prometheus text format).
+
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Counters for `/metrics` (Prometheus text format).
+use rollcall_api::FaceStatus;
+
 #[derive(Debug, Default)]
 pub struct Metrics {
     pub frames: AtomicU64,
     pub frames_replayed: AtomicU64,
-    pub faces_checked_in: AtomicU64,
-    pub faces_already: AtomicU64,
-    pub faces_pending: AtomicU64,
-    pub faces_unknown: AtomicU64,
-    pub faces_rejected: AtomicU64,
+    /// Kiosk faces by the status they were given, indexed like `FaceStatus::ALL`.
+    faces: [AtomicU64; FaceStatus::ALL.len()],
     pub busy: AtomicU64,
     pub inference_ns: AtomicU64,
     pub inference_count: AtomicU64,
@@ -18,6 +18,23 @@ pub struct Metrics {
 impl Metrics {
     pub fn inc(c: &AtomicU64) {
         c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one kiosk face with this status.
+    pub fn face(&self, status: FaceStatus) {
+        let i = FaceStatus::ALL
+            .iter()
+            .position(|s| *s == status)
+            .expect("every status is in ALL");
+        Self::inc(&self.faces[i]);
+    }
+
+    pub fn faces(&self, status: FaceStatus) -> u64 {
+        let i = FaceStatus::ALL
+            .iter()
+            .position(|s| *s == status)
+            .expect("every status is in ALL");
+        self.faces[i].load(Ordering::Relaxed)
     }
 
     pub fn render(&self, templates: usize) -> String {
@@ -31,14 +48,12 @@ impl Metrics {
             g(&self.frames_replayed)
         );
         s += "# TYPE rollcall_faces_total counter\n";
-        for (status, c) in [
-            ("checked_in", &self.faces_checked_in),
-            ("already_checked_in", &self.faces_already),
-            ("pending", &self.faces_pending),
-            ("unknown", &self.faces_unknown),
-            ("rejected", &self.faces_rejected),
-        ] {
-            s += &format!("rollcall_faces_total{{status=\"{status}\"}} {}\n", g(c));
+        for status in FaceStatus::ALL {
+            s += &format!(
+                "rollcall_faces_total{{status=\"{}\"}} {}\n",
+                status.as_str(),
+                self.faces(status)
+            );
         }
         s += "# TYPE rollcall_busy_total counter\n";
         s += &format!("rollcall_busy_total {}\n", g(&self.busy));
@@ -54,5 +69,28 @@ impl Metrics {
         s += "# TYPE rollcall_gallery_templates gauge\n";
         s += &format!("rollcall_gallery_templates {templates}\n");
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_face_status_has_its_own_counter() {
+        let m = Metrics::default();
+        m.face(FaceStatus::Pending);
+        m.face(FaceStatus::Pending);
+        m.face(FaceStatus::Rejected);
+        let text = m.render(3);
+        for status in FaceStatus::ALL {
+            assert!(
+                text.contains(&format!("status=\"{}\"", status.as_str())),
+                "{text}"
+            );
+        }
+        assert!(text.contains("rollcall_faces_total{status=\"pending\"} 2"));
+        assert!(text.contains("rollcall_faces_total{status=\"rejected\"} 1"));
+        assert!(text.contains("rollcall_gallery_templates 3"));
     }
 }

@@ -27,7 +27,7 @@ pub enum TlsError {
 
 pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .and_then(|it| it.collect::<Result<_, _>>())
+        .and_then(Iterator::collect::<Result<_, _>>)
         .map_err(|e| TlsError::Certificate {
             path: cert.display().to_string(),
             reason: e.to_string(),

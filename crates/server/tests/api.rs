@@ -1,9 +1,7 @@
-mod common;
-
-use common::{fixture, fixture_bytes, frame_with, jpeg, TestServer, ROLES};
 use futures_util::StreamExt;
 use image::{imageops, Rgb, RgbImage};
 use reqwest::Method;
+use rollcall_testkit::{fixture, fixture_bytes, frame_with, jpeg, TestServer, ROLES};
 use serde_json::{json, Value};
 
 /// Every route with the roles allowed on it: each other role must get 403, no token 401.
@@ -581,9 +579,27 @@ async fn quorum_manual_check_ins_corrections_and_csv() {
             )
             .await;
         assert_eq!((s, v["error"]["code"].as_str()), (404, Some("not_found")));
-        let (s, _) = srv.json(Method::POST, "/api/v1/sittings", "admin", json!({"name": "Bad", "quorum": {"numerator": 3, "denominator": 2, "rule": "at_least"}})).await;
+        let new_sitting = |name: &str, numerator: i64| {
+            let quorum = json!({"numerator": numerator, "denominator": 2, "rule": "at_least"});
+            json!({"name": name, "quorum": quorum})
+        };
+        let (s, _) = srv
+            .json(
+                Method::POST,
+                "/api/v1/sittings",
+                "admin",
+                new_sitting("Bad", 3),
+            )
+            .await;
         assert_eq!(s, 422);
-        let (s, v) = srv.json(Method::POST, "/api/v1/sittings", "admin", json!({"name": "Second", "quorum": {"numerator": 1, "denominator": 2, "rule": "at_least"}})).await;
+        let (s, v) = srv
+            .json(
+                Method::POST,
+                "/api/v1/sittings",
+                "admin",
+                new_sitting("Second", 1),
+            )
+            .await;
         let (s2, v2) = srv
             .json(
                 Method::POST,
@@ -819,7 +835,7 @@ async fn erasing_a_delegate_removes_them_from_search() {
         assert_eq!(
             srv.state
                 .store
-                .templates(rollcall_server::MODEL_ID)
+                .templates(&srv.state.model_id)
                 .await
                 .unwrap()
                 .len(),

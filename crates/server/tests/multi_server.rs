@@ -1,6 +1,4 @@
-mod common;
-
-use common::{fixture_bytes, TestServer};
+use rollcall_testkit::{fixture_bytes, TestServer};
 use serde_json::Value;
 
 async fn top_candidate(srv: &TestServer) -> Option<i64> {
@@ -14,18 +12,10 @@ async fn top_candidate(srv: &TestServer) -> Option<i64> {
 /// through LISTEN/NOTIFY. Skipped without `ROLLCALL_TEST_PG_URL`.
 #[tokio::test]
 async fn templates_changed_on_one_server_reach_the_other() {
-    let Some((url, base, schema)) = common::pg_schema().await else {
-        eprintln!("ROLLCALL_TEST_PG_URL is not set: skipped");
+    let Some(a) = TestServer::postgres(|_| {}).await else {
         return;
     };
-    let a = TestServer::start_with(
-        "postgres-a",
-        Some(url.clone()),
-        Some((base, schema)),
-        &|_| {},
-    )
-    .await;
-    let b = TestServer::start_with("postgres-b", Some(url), None, &|_| {}).await;
+    let b = a.beside("postgres-b").await;
     assert_eq!(top_candidate(&b).await, None);
     let id = a.delegate("O", "Barack Obama", "USA").await;
     let (s, v): (u16, Value) = a.enrol(id, "obama.jpg").await;

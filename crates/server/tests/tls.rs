@@ -1,6 +1,4 @@
-mod common;
-
-use common::TestServer;
+use rollcall_testkit::TestServer;
 
 #[tokio::test]
 async fn serves_https_with_the_configured_certificate() {
@@ -36,8 +34,7 @@ async fn serves_https_with_the_configured_certificate() {
     // Plain HTTP on the TLS port gets no answer it could mistake for the API.
     assert!(reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
         .await
-        .map(|r| r.status() != 200)
-        .unwrap_or(true));
+        .map_or(true, |r| r.status() != 200));
     srv.stop().await;
 }
 

@@ -5,15 +5,13 @@
 //! and 1024x768 land in `target/tmp/web-screenshots/`. The browser tests skip with a message where
 //! chromedriver or chromium is missing (`.ci/run` installs both).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{fixture, fixture_bytes, frame_with, TestServer};
 use fantoccini::{Client, ClientBuilder, Locator};
 use image::{imageops, Rgb, RgbImage};
+use rollcall_testkit::{fixture, fixture_path, frame_with, TestServer};
 use serde_json::{json, Value};
 
 const SIZES: [(u32, u32); 2] = [(1920, 1080), (1024, 768)];
@@ -184,7 +182,8 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     let csv = files.path().join("import.csv");
     std::fs::write(
         &csv,
-        "external_id,full_name,delegation,eligible\nI1,\"Observer, One\",Observers,no\nI2,Observer Two,Observers,no\n",
+        "external_id,full_name,delegation,eligible\nI1,\"Observer, \
+            One\",Observers,no\nI2,Observer Two,Observers,no\n",
     )
     .unwrap();
     let i1 = files.path().join("I1.png");
@@ -201,7 +200,12 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     wait_text(&desk, "#import-report", "I1: No face found").await;
     wait_text(&desk, "#import-report", "I2: added without a photo").await;
     assert_eq!(
-        js(&desk, "return [document.querySelector('#import-progress').value, document.querySelector('#import-progress').max]").await,
+        js(
+            &desk,
+            "return [document.querySelector('#import-progress').value, \
+            document.querySelector('#import-progress').max]"
+        )
+        .await,
         json!([2, 2])
     );
     desk.find(Locator::Css("#search"))
@@ -322,7 +326,8 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
             "return document.querySelector('#present').textContent === '2' \
                 && !document.querySelector('#recent').innerText.includes('Eve Absent') \
                 && /Delaware\\s*1 \\/ 2/.test(document.querySelector('#delegations').innerText) \
-                && /Illinois\\s*1 \\/ 1/.test(document.querySelector('#delegations').innerText) && {same_load}"
+                && /Illinois\\s*1 \\/ 1/.test(document.querySelector('#delegations').innerText) \
+                && {same_load}"
         ),
     )
     .await;
@@ -364,7 +369,8 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
         "a check-in after the restart shown live",
         &format!(
             "return document.querySelector('#present').textContent === '3' \
-                && document.querySelector('#recent').innerText.includes('Eve Absent') && {same_load}"
+                && document.querySelector('#recent').innerText.includes('Eve Absent') \
+                && {same_load}"
         ),
     )
     .await;
@@ -385,11 +391,9 @@ struct Driver {
 impl Driver {
     async fn start() -> Option<Driver> {
         let driver = std::env::var_os("ROLLCALL_CHROMEDRIVER")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| "/usr/bin/chromedriver".into());
+            .map_or_else(|| "/usr/bin/chromedriver".into(), PathBuf::from);
         let chromium = std::env::var_os("ROLLCALL_CHROMIUM")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| "/usr/bin/chromium".into());
+            .map_or_else(|| "/usr/bin/chromium".into(), PathBuf::from);
         if !driver.exists() || !chromium.exists() {
             eprintln!(
                 "SKIPPED: {} or {} is missing (apt-get install chromium chromium-driver)",
@@ -444,7 +448,7 @@ impl Driver {
             "--window-size=1920,1080",
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(ToString::to_string)
         .collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
         args.extend(extra.iter().cloned());
@@ -526,7 +530,7 @@ async fn click_at(b: &Client, at: Locator<'_>) {
             Err(e)
                 if attempt < 20 && (e.is_stale_element_reference() || e.is_no_such_element()) =>
             {
-                tokio::time::sleep(Duration::from_millis(100)).await
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(e) => panic!("clicking {at:?}: {e}"),
         }
@@ -602,9 +606,11 @@ async fn shoot(b: &Client, dir: &Path, page: &str, key: &[&str]) {
                 "const keys = {keys}; const off = [];
                  for (const k of keys) {{
                    const r = document.querySelector(k).getBoundingClientRect();
-                   if (r.width === 0 || r.right > innerWidth + 1 || r.top > innerHeight || r.left < -1) off.push(k);
+                   if (r.width === 0 || r.right > innerWidth + 1 || r.top > innerHeight
+                       || r.left < -1) off.push(k);
                  }}
-                 return {{overflow: document.documentElement.scrollWidth > innerWidth + 1, off, w: innerWidth, h: innerHeight}};",
+                 return {{overflow: document.documentElement.scrollWidth > innerWidth + 1, off,
+                          w: innerWidth, h: innerHeight}};",
                 keys = json!(key)
             ),
         )
@@ -631,15 +637,6 @@ fn screenshot_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn fixture_path(name: &str) -> PathBuf {
-    let _ = fixture_bytes(name);
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/faces")
-        .join(name)
-        .canonicalize()
-        .unwrap()
 }
 
 /// What the kiosk camera sees: the person a step from the camera, head and shoulders in a 640x480

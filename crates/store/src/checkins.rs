@@ -1,43 +1,13 @@
-use serde::Serialize;
+use rollcall_api::{CheckinRecord, DelegationCount};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::sittings::Sitting;
 use crate::{Store, StoreError};
-
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct CheckinRecord {
-    pub delegate_id: i64,
-    pub full_name: String,
-    pub delegation: String,
-    pub method: String,
-    pub score: Option<f64>,
-    pub checked_in_at: i64,
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckinOutcome {
     New(CheckinRecord),
     Already(CheckinRecord),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct DelegationCount {
-    pub delegation: String,
-    pub eligible: i64,
-    pub present: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct Attendance {
-    pub sitting_id: i64,
-    pub eligible: i64,
-    /// Eligible delegates checked in (others may check in, but do not count toward quorum).
-    pub present: i64,
-    pub required: i64,
-    pub quorum_reached: bool,
-    pub by_delegation: Vec<DelegationCount>,
-    pub checkins: Vec<CheckinRecord>,
 }
 
 const SELECT: &str =
@@ -84,8 +54,10 @@ impl Store {
         };
         let next = 4 + score.is_some() as usize + reason.is_some() as usize;
         let sql = format!(
-            "INSERT INTO checkins (sitting_id, delegate_id, method, score, reason, actor, checked_in_at) \
-             VALUES ($1, $2, $3, {score_sql}, {reason_sql}, ${next}, ${}) ON CONFLICT (sitting_id, delegate_id) DO NOTHING",
+            "INSERT INTO checkins \
+             (sitting_id, delegate_id, method, score, reason, actor, checked_in_at) \
+             VALUES ($1, $2, $3, {score_sql}, {reason_sql}, ${next}, ${}) \
+             ON CONFLICT (sitting_id, delegate_id) DO NOTHING",
             next + 1
         );
         let mut q = sqlx::query(&sql)
@@ -141,17 +113,21 @@ impl Store {
         Ok(r.is_some())
     }
 
-    pub async fn attendance(&self, sitting: &Sitting) -> Result<Attendance, StoreError> {
+    /// Per delegation: eligible delegates and how many of them are checked in to the sitting.
+    pub async fn delegation_counts(
+        &self,
+        sitting_id: i64,
+    ) -> Result<Vec<DelegationCount>, StoreError> {
         let rows = sqlx::query(
-            "SELECT d.delegation AS delegation, COUNT(*) AS eligible, COUNT(c.delegate_id) AS present \
+            "SELECT d.delegation AS delegation, COUNT(*) AS eligible, COUNT(c.delegate_id) AS \
+                present \
              FROM delegates d LEFT JOIN checkins c ON c.delegate_id = d.id AND c.sitting_id = $1 \
              WHERE d.eligible = 1 GROUP BY d.delegation ORDER BY d.delegation",
         )
-        .bind(sitting.id)
+        .bind(sitting_id)
         .fetch_all(&self.pool)
         .await?;
-        let by_delegation: Vec<DelegationCount> = rows
-            .iter()
+        rows.iter()
             .map(|r| {
                 Ok(DelegationCount {
                     delegation: r.try_get("delegation")?,
@@ -159,31 +135,19 @@ impl Store {
                     present: r.try_get("present")?,
                 })
             })
-            .collect::<Result<_, StoreError>>()?;
-        let eligible = by_delegation.iter().map(|d| d.eligible).sum();
-        let present = by_delegation.iter().map(|d| d.present).sum();
-        let required = sitting.quorum_rule.required(
-            sitting.quorum_numerator,
-            sitting.quorum_denominator,
-            eligible,
-        );
-        let checkins = sqlx::query(&format!(
+            .collect()
+    }
+
+    /// The sitting's check-ins, in the order they happened.
+    pub async fn checkins(&self, sitting_id: i64) -> Result<Vec<CheckinRecord>, StoreError> {
+        sqlx::query(&format!(
             "{SELECT} WHERE c.sitting_id = $1 ORDER BY c.checked_in_at, c.id"
         ))
-        .bind(sitting.id)
+        .bind(sitting_id)
         .fetch_all(&self.pool)
         .await?
         .iter()
         .map(from_row)
-        .collect::<Result<_, _>>()?;
-        Ok(Attendance {
-            sitting_id: sitting.id,
-            eligible,
-            present,
-            required,
-            quorum_reached: present >= required,
-            by_delegation,
-            checkins,
-        })
+        .collect()
     }
 }

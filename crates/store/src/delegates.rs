@@ -1,40 +1,8 @@
-use serde::{Deserialize, Serialize};
+use rollcall_api::{Delegate, DelegatePatch, NewDelegate};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::{now_ms, Store, StoreError};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Delegate {
-    pub id: i64,
-    pub external_id: String,
-    pub full_name: String,
-    pub delegation: String,
-    pub eligible: bool,
-    /// How many enrolled photos (each with its template) the delegate has.
-    pub photos: i64,
-}
-
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-pub struct NewDelegate {
-    pub external_id: String,
-    pub full_name: String,
-    pub delegation: String,
-    #[serde(default = "yes")]
-    pub eligible: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-pub struct DelegatePatch {
-    pub external_id: Option<String>,
-    pub full_name: Option<String>,
-    pub delegation: Option<String>,
-    pub eligible: Option<bool>,
-}
 
 const SELECT: &str = "SELECT d.id, d.external_id, d.full_name, d.delegation, d.eligible, \
      (SELECT COUNT(*) FROM photos p WHERE p.delegate_id = d.id) AS photos FROM delegates d";
@@ -63,7 +31,8 @@ impl Store {
     pub async fn create_delegate(&self, d: &NewDelegate) -> Result<Delegate, StoreError> {
         let now = now_ms();
         let row = sqlx::query(
-            "INSERT INTO delegates (external_id, full_name, delegation, eligible, created_at, updated_at) \
+            "INSERT INTO delegates (external_id, full_name, delegation, eligible, created_at, \
+                updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(&d.external_id)
@@ -112,7 +81,8 @@ impl Store {
                         .replace('_', "\\_")
                 );
                 sqlx::query(&format!(
-                    "{SELECT} WHERE LOWER(d.full_name) LIKE $1 ESCAPE '\\' OR LOWER(d.delegation) LIKE $1 ESCAPE '\\' \
+                    "{SELECT} WHERE LOWER(d.full_name) LIKE $1 ESCAPE '\\' OR LOWER(d.delegation) \
+                        LIKE $1 ESCAPE '\\' \
                      OR LOWER(d.external_id) LIKE $1 ESCAPE '\\' ORDER BY d.full_name, d.id"
                 ))
                 .bind(pattern)
@@ -139,7 +109,8 @@ impl Store {
             .ok_or(StoreError::NotFound("delegate"))?;
         let external_id = patch.external_id.clone().unwrap_or(current.external_id);
         sqlx::query(
-            "UPDATE delegates SET external_id = $1, full_name = $2, delegation = $3, eligible = $4, updated_at = $5 WHERE id = $6",
+            "UPDATE delegates SET external_id = $1, full_name = $2, delegation = $3, eligible = \
+                $4, updated_at = $5 WHERE id = $6",
         )
         .bind(&external_id)
         .bind(patch.full_name.clone().unwrap_or(current.full_name))

@@ -28,7 +28,8 @@ impl Store {
         response: &str,
     ) -> Result<String, StoreError> {
         sqlx::query(
-            "INSERT INTO kiosk_frames (token_id, kiosk_frame_id, response, created_at) VALUES ($1, $2, $3, $4) \
+            "INSERT INTO kiosk_frames (token_id, kiosk_frame_id, response, created_at) VALUES \
+                ($1, $2, $3, $4) \
              ON CONFLICT (token_id, kiosk_frame_id) DO NOTHING",
         )
         .bind(token_id)

@@ -1,13 +1,13 @@
 //! rollcall's database. One `Store` over sqlx's `Any` driver runs the same queries on SQLite (the
 //! embedded default, WAL mode) and PostgreSQL (several servers behind a load balancer); each dialect
 //! has its own migrations, run at start-up. Times are Unix milliseconds, booleans 0/1.
-#![forbid(unsafe_code)]
 
 mod audit;
 mod checkins;
 mod delegates;
 mod error;
 mod frames;
+mod notify;
 mod photos;
 mod sittings;
 mod tokens;
@@ -18,11 +18,10 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::AnyPool;
 
-pub use checkins::{Attendance, CheckinOutcome, CheckinRecord, DelegationCount};
-pub use delegates::{Delegate, DelegatePatch, NewDelegate};
+pub use checkins::CheckinOutcome;
 pub use error::StoreError;
-pub use photos::{PhotoRecord, TemplateRecord, TEMPLATES_CHANNEL};
-pub use sittings::{QuorumRule, Sitting, SittingStatus};
+pub use notify::{TemplateChanges, TEMPLATES_CHANNEL};
+pub use photos::{PhotoRecord, TemplateRecord};
 pub use tokens::TokenRecord;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,20 +30,31 @@ pub enum DbKind {
     Postgres,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     kind: DbKind,
+    /// For connections outside the pool (PostgreSQL's LISTEN).
+    url: String,
     /// Random, per connected store (shared by its clones): the payload of its template NOTIFYs, so
     /// that a server can tell its own changes, already applied in memory, from other servers'.
     instance: String,
 }
 
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("kind", &self.kind)
+            .field("url", &redact_url(&self.url))
+            .field("instance", &self.instance)
+            .finish_non_exhaustive()
+    }
+}
+
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The URL with any password replaced, for logs and errors.
@@ -114,6 +124,7 @@ impl Store {
         let store = Store {
             pool,
             kind,
+            url: url.clone(),
             instance: format!("{:016x}", rand::random::<u64>()),
         };
         store.migrate().await?;

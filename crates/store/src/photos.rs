@@ -1,3 +1,4 @@
+use rollcall_api::PhotoQuality;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -7,7 +8,7 @@ use crate::{now_ms, Store, StoreError};
 pub struct PhotoRecord {
     pub id: i64,
     pub delegate_id: i64,
-    pub quality: serde_json::Value,
+    pub quality: PhotoQuality,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -17,9 +18,6 @@ pub struct TemplateRecord {
     pub photo_id: i64,
     pub embedding: Vec<f32>,
 }
-
-/// The channel PostgreSQL servers listen on to learn that templates changed elsewhere.
-pub const TEMPLATES_CHANNEL: &str = "rollcall_templates";
 
 fn to_bytes(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
@@ -37,7 +35,7 @@ impl Store {
         &self,
         delegate_id: i64,
         image: &[u8],
-        quality: &serde_json::Value,
+        quality: &PhotoQuality,
         model: &str,
         embedding: &[f32],
     ) -> Result<(PhotoRecord, TemplateRecord), StoreError> {
@@ -49,23 +47,28 @@ impl Store {
         if exists.is_none() {
             return Err(StoreError::NotFound("delegate"));
         }
-        let photo_id: i64 = sqlx::query("INSERT INTO photos (delegate_id, image, quality, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(delegate_id)
-            .bind(image.to_vec())
-            .bind(quality.to_string())
-            .bind(now_ms())
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("id")?;
-        let template_id: i64 =
-            sqlx::query("INSERT INTO templates (delegate_id, photo_id, model, embedding) VALUES ($1, $2, $3, $4) RETURNING id")
-                .bind(delegate_id)
-                .bind(photo_id)
-                .bind(model)
-                .bind(to_bytes(embedding))
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("id")?;
+        let photo_id: i64 = sqlx::query(
+            "INSERT INTO photos (delegate_id, image, quality, \
+            created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(delegate_id)
+        .bind(image.to_vec())
+        .bind(serde_json::to_string(quality).map_err(|e| StoreError::Database(e.to_string()))?)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        let template_id: i64 = sqlx::query(
+            "INSERT INTO templates (delegate_id, photo_id, model, embedding) VALUES \
+                ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(delegate_id)
+        .bind(photo_id)
+        .bind(model)
+        .bind(to_bytes(embedding))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
         sqlx::query("UPDATE delegates SET updated_at = $1 WHERE id = $2")
             .bind(now_ms())
             .bind(delegate_id)
@@ -77,7 +80,7 @@ impl Store {
             PhotoRecord {
                 id: photo_id,
                 delegate_id,
-                quality: quality.clone(),
+                quality: *quality,
             },
             TemplateRecord {
                 id: template_id,
@@ -119,7 +122,8 @@ impl Store {
                 Ok(PhotoRecord {
                     id: r.try_get("id")?,
                     delegate_id: r.try_get("delegate_id")?,
-                    quality: serde_json::from_str(&q).unwrap_or(serde_json::Value::Null),
+                    quality: serde_json::from_str(&q)
+                        .map_err(|e| StoreError::Database(format!("photo quality: {e}")))?,
                 })
             })
             .collect()
@@ -127,10 +131,13 @@ impl Store {
 
     /// Every template of the given model (start-up loading of the gallery).
     pub async fn templates(&self, model: &str) -> Result<Vec<TemplateRecord>, StoreError> {
-        let rows = sqlx::query("SELECT id, delegate_id, photo_id, embedding FROM templates WHERE model = $1 ORDER BY id")
-            .bind(model)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, delegate_id, photo_id, embedding FROM templates WHERE \
+            model = $1 ORDER BY id",
+        )
+        .bind(model)
+        .fetch_all(&self.pool)
+        .await?;
         Self::template_rows(&rows)
     }
 
@@ -173,7 +180,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO templates (delegate_id, photo_id, model, embedding) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO templates (delegate_id, photo_id, model, embedding) VALUES ($1, $2, $3, \
+                $4)",
         )
         .bind(delegate_id)
         .bind(photo_id)
@@ -192,11 +200,14 @@ impl Store {
         delegate_id: i64,
         model: &str,
     ) -> Result<Vec<TemplateRecord>, StoreError> {
-        let rows = sqlx::query("SELECT id, delegate_id, photo_id, embedding FROM templates WHERE model = $1 AND delegate_id = $2 ORDER BY id")
-            .bind(model)
-            .bind(delegate_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, delegate_id, photo_id, embedding FROM templates WHERE \
+            model = $1 AND delegate_id = $2 ORDER BY id",
+        )
+        .bind(model)
+        .bind(delegate_id)
+        .fetch_all(&self.pool)
+        .await?;
         Self::template_rows(&rows)
     }
 
@@ -212,23 +223,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Tells other servers sharing a PostgreSQL database that templates changed (in the same
-    /// transaction, so they hear it only once the change is visible). The payload is this store's
-    /// instance id. SQLite has no other servers.
-    pub(crate) async fn notify_templates(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    ) -> Result<(), StoreError> {
-        if self.kind == crate::DbKind::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(TEMPLATES_CHANNEL)
-                .bind(&self.instance)
-                .execute(&mut **tx)
-                .await?;
-        }
-        Ok(())
     }
 }
 

@@ -17,13 +17,16 @@ impl Store {
         role: &str,
         hash: &str,
     ) -> Result<i64, StoreError> {
-        let row = sqlx::query("INSERT INTO tokens (name, role, hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(name)
-            .bind(role)
-            .bind(hash)
-            .bind(now_ms())
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "INSERT INTO tokens (name, role, hash, created_at) VALUES ($1, $2, \
+            $3, $4) RETURNING id",
+        )
+        .bind(name)
+        .bind(role)
+        .bind(hash)
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await?;
         Ok(row.try_get("id")?)
     }
 

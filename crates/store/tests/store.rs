@@ -1,8 +1,7 @@
 mod common;
 
-use rollcall_store::{
-    CheckinOutcome, DelegatePatch, NewDelegate, QuorumRule, SittingStatus, Store, StoreError,
-};
+use rollcall_api::{DelegatePatch, NewDelegate, QuorumRule, SittingStatus};
+use rollcall_store::{CheckinOutcome, Store, StoreError};
 
 fn delegate(ext: &str, name: &str, delegation: &str, eligible: bool) -> NewDelegate {
     NewDelegate {
@@ -87,7 +86,7 @@ async fn erasing_a_delegate_removes_photos_templates_and_checkins() {
             .create_delegate(&delegate("X", "Grace Hopper", "East", true))
             .await
             .unwrap();
-        let q = serde_json::json!({"inter_eye": 50.0});
+        let q = common::quality(50.0);
         let (p1, t1) = s
             .add_photo(d.id, b"jpeg bytes", &q, "m1", &[0.5, -0.5])
             .await
@@ -114,7 +113,7 @@ async fn erasing_a_delegate_removes_photos_templates_and_checkins() {
         assert!(s.delete_delegate(d.id).await.unwrap(), "{}", db.label);
         assert!(s.templates("m1").await.unwrap().is_empty());
         assert!(s.photos(d.id).await.unwrap().is_empty());
-        assert_eq!(s.attendance(&sitting).await.unwrap().checkins.len(), 0);
+        assert_eq!(common::attendance(s, &sitting).await.checkins.len(), 0);
         assert!(!s.delete_delegate(d.id).await.unwrap());
         assert!(matches!(
             s.add_photo(d.id, b"x", &q, "m1", &[1.0]).await,
@@ -198,7 +197,7 @@ async fn check_in_is_recorded_once_and_counts_toward_quorum() {
             .create_sitting("Vote", 1, 2, QuorumRule::MoreThan)
             .await
             .unwrap();
-        let att = s.attendance(&sitting).await.unwrap();
+        let att = common::attendance(s, &sitting).await;
         assert_eq!(
             (att.eligible, att.present, att.required, att.quorum_reached),
             (3, 0, 2, false)
@@ -230,9 +229,9 @@ async fn check_in_is_recorded_once_and_counts_toward_quorum() {
             .unwrap();
         match again {
             CheckinOutcome::Already(r) => {
-                assert_eq!((r.method.as_str(), r.checked_in_at), ("kiosk", 1000))
+                assert_eq!((r.method.as_str(), r.checked_in_at), ("kiosk", 1000));
             }
-            other => panic!("{}: {other:?}", db.label),
+            other @ CheckinOutcome::New(_) => panic!("{}: {other:?}", db.label),
         }
         // The ineligible delegate may check in but does not count.
         s.check_in(
@@ -246,7 +245,7 @@ async fn check_in_is_recorded_once_and_counts_toward_quorum() {
         )
         .await
         .unwrap();
-        let att = s.attendance(&sitting).await.unwrap();
+        let att = common::attendance(s, &sitting).await;
         assert_eq!(
             (att.present, att.quorum_reached, att.checkins.len()),
             (1, false, 2),
@@ -264,7 +263,7 @@ async fn check_in_is_recorded_once_and_counts_toward_quorum() {
         )
         .await
         .unwrap();
-        let att = s.attendance(&sitting).await.unwrap();
+        let att = common::attendance(s, &sitting).await;
         assert_eq!((att.present, att.quorum_reached), (2, true));
         let north = att
             .by_delegation
@@ -274,7 +273,7 @@ async fn check_in_is_recorded_once_and_counts_toward_quorum() {
         assert_eq!((north.eligible, north.present), (2, 1));
         assert!(s.remove_checkin(sitting.id, ids[2]).await.unwrap());
         assert!(!s.remove_checkin(sitting.id, ids[2]).await.unwrap());
-        assert!(!s.attendance(&sitting).await.unwrap().quorum_reached);
+        assert!(!common::attendance(s, &sitting).await.quorum_reached);
         assert!(matches!(
             s.check_in(sitting.id, 9999, "manual", None, None, "t", 1)
                 .await,
@@ -312,7 +311,7 @@ async fn concurrent_check_ins_of_one_delegate_make_one_record() {
             }
         }
         assert_eq!(new, 1, "{}", db.label);
-        assert_eq!(s.attendance(&sitting).await.unwrap().checkins.len(), 1);
+        assert_eq!(common::attendance(&s, &sitting).await.checkins.len(), 1);
         db.cleanup().await;
     }
 }
@@ -371,7 +370,7 @@ async fn data_survives_reopening_the_sqlite_file() {
         .unwrap();
     s.close().await;
     let s = Store::connect(&url).await.unwrap();
-    assert_eq!(s.attendance(&sitting).await.unwrap().present, 1);
+    assert_eq!(common::attendance(&s, &sitting).await.present, 1);
 }
 
 #[tokio::test]
@@ -432,45 +431,44 @@ async fn check_ins_with_and_without_score_and_reason_mix_freely() {
                 other => panic!("{}: check-in {i}: {other:?}", db.label),
             }
         }
-        assert_eq!(s.attendance(&sitting).await.unwrap().present, 24);
+        assert_eq!(common::attendance(s, &sitting).await.present, 24);
         db.cleanup().await;
     }
 }
 
-/// Template changes on PostgreSQL are announced with the changing store's instance id, so that a
-/// server can skip its own announcements (it has applied them in memory already) and reload for
-/// everyone else's.
+/// Template changes on PostgreSQL reach every other store (other servers, `templates rebuild`);
+/// a store does not hear its own, which its server has applied in memory already. SQLite has no
+/// other servers and no subscription.
 #[tokio::test]
-async fn template_notifications_name_the_store_that_sent_them() {
-    let Some((url, base, schema)) = common::pg_schema_url().await else {
-        eprintln!("ROLLCALL_TEST_PG_URL is not set: skipped");
-        return;
-    };
-    let ours = Store::connect(&url).await.unwrap();
-    let theirs = Store::connect(&url).await.unwrap();
-    assert_ne!(ours.instance(), theirs.instance());
-    let mut listener = sqlx::postgres::PgListener::connect(&base).await.unwrap();
-    listener
-        .listen(rollcall_store::TEMPLATES_CHANNEL)
-        .await
-        .unwrap();
-    let d = ours
-        .create_delegate(&delegate("N", "Ada Lovelace", "North", true))
-        .await
-        .unwrap();
-    let q = serde_json::json!({});
-    for (store, expected) in [(&ours, ours.instance()), (&theirs, theirs.instance())] {
-        store
-            .add_photo(d.id, b"jpeg", &q, "m1", &[1.0, 0.0])
+async fn template_changes_reach_other_stores_only() {
+    for db in common::databases().await {
+        let ours = db.store.clone();
+        let Some(mut changes) = ours.template_changes().await.unwrap() else {
+            assert_eq!(db.label, "sqlite");
+            db.cleanup().await;
+            continue;
+        };
+        let theirs = Store::connect(&db.pg_url().unwrap()).await.unwrap();
+        assert_ne!(ours.instance(), theirs.instance());
+        let d = ours
+            .create_delegate(&delegate("N", "Ada Lovelace", "North", true))
             .await
             .unwrap();
-        let note = tokio::time::timeout(std::time::Duration::from_secs(10), listener.recv())
+        let q = common::quality(40.0);
+        ours.add_photo(d.id, b"jpeg", &q, "m1", &[1.0, 0.0])
             .await
-            .expect("notification within 10 s")
             .unwrap();
-        assert_eq!(note.payload(), expected);
+        let quiet =
+            tokio::time::timeout(std::time::Duration::from_millis(500), changes.next()).await;
+        assert!(quiet.is_err(), "a store's own change is not reported to it");
+        theirs
+            .add_photo(d.id, b"jpeg", &q, "m1", &[0.0, 1.0])
+            .await
+            .unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(10), changes.next())
+            .await
+            .expect("the other store's change within 10 s");
+        theirs.close().await;
+        db.cleanup().await;
     }
-    ours.close().await;
-    theirs.close().await;
-    common::drop_schema(&base, &schema).await;
 }

@@ -8,10 +8,10 @@ use image::{Rgb, RgbImage};
 pub const CHIP_SIZE: u32 = 150;
 
 /// Median positions of MTCNN's five points inside 150x150 `dlib.get_face_chip(img, shape, 150, 0.25)`
-/// chips, measured on 297 LFW faces (issue #2): left eye, right eye, nose tip, left and right mouth corner.
+/// chips, measured on 297 LFW faces: left eye, right eye, nose tip, left and right mouth corner.
 /// `tools/measure_template.py` re-measured them for this detector on 693 LFW-dev faces and found points
-/// about 1.5 px right and 2 px lower; aligning to those lost 1.1 points of rank-1 (README, accuracy
-/// levers), so these stay.
+/// about 1.5 px right and 2 px lower; aligning to those lost 1.1 points of rank-1 (docs/accuracy.md),
+/// so these stay.
 pub const CHIP_TEMPLATE: [[f32; 2]; 5] = [
     [46.0, 44.0],
     [101.0, 44.0],

@@ -20,7 +20,8 @@ pub enum VisionError {
     #[error("image data is corrupt or truncated: {0}")]
     Corrupt(String),
     #[error(
-        "ONNX Runtime library not found at {path}: run `make ort` (installs it from the PyPI onnxruntime=={version} wheel) or set ORT_DYLIB_PATH"
+        "ONNX Runtime library not found at {path}: run `make ort` (installs it from the PyPI \
+            onnxruntime=={version} wheel) or set ORT_DYLIB_PATH"
     )]
     RuntimeMissing {
         path: PathBuf,

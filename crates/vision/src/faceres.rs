@@ -2,7 +2,7 @@
 //!
 //! Alone it is far weaker than dlib's ResNet (rank-1 about 78% on LFW-dev against 95.5%), but it errs on
 //! other faces: its input is the detector's box rather than a landmark-aligned chip, and it was trained on
-//! other data (VGGFace2). Fused with a small weight it lifts rank-1 by about 1.5 points (README,
+//! other data (VGGFace2). Fused with a small weight it lifts rank-1 by about 1.5 points (docs/accuracy.md,
 //! "What each lever bought").
 
 use std::path::Path;
@@ -34,7 +34,7 @@ pub struct FaceresEmbedder {
 
 impl FaceresEmbedder {
     /// `side`: the square input in pixels. The network was trained at 224; it ends in a global average
-    /// pool, so a smaller input runs faster at some cost in accuracy (README).
+    /// pool, so a smaller input runs faster at some cost in accuracy (docs/accuracy.md).
     pub fn load(models_dir: &Path, side: u32, intra_threads: usize) -> Result<Self, VisionError> {
         Ok(Self {
             session: load_session(models_dir, "faceres.onnx", intra_threads)?,

@@ -19,12 +19,12 @@ pub struct PipelineConfig {
     /// ONNX Runtime threads per session; with several pipelines in a pool, 1 each uses the cores best.
     pub intra_threads: usize,
     /// Chip scales whose embeddings are averaged with the standard chip's, for enrolment photos
-    /// (offline, so the extra embeddings cost no kiosk time). See README, "What each lever bought".
+    /// (offline, so the extra embeddings cost no kiosk time). See docs/accuracy.md, "What each lever bought".
     pub enrol_scales: Vec<f32>,
     /// The same for kiosk frames and identification; empty by default (each scale adds an
     /// embedding to every frame's latency).
     pub probe_scales: Vec<f32>,
-    /// Side in pixels of the faceres input (trained at 224; smaller is faster, see README).
+    /// Side in pixels of the faceres input (trained at 224; smaller is faster, see docs/accuracy.md).
     pub faceres_side: u32,
     /// Weight of the faceres feature in the fused embedding: cosines add up as
     /// `(dlib + w * faceres) / (1 + w)`. 0 leaves dlib's alone.
@@ -55,6 +55,21 @@ impl Default for PipelineConfig {
             faceres_side: 160,
             fusion_weight: 0.05,
         }
+    }
+}
+
+impl PipelineConfig {
+    /// Which embedding space this pipeline's templates are in. Stored with every template, so that
+    /// a model change can never mix incompatible vectors: templates of another space are not
+    /// loaded (`rollcall templates rebuild` re-embeds the stored photos). Chip scales and detector
+    /// settings change how well a template is made, not the space, so they are not part of it.
+    pub fn model_id(&self) -> String {
+        format!(
+            "mtcnn+dlib-resnet128-v1/{}+faceres-{}/w{}",
+            if self.flip { "flip" } else { "noflip" },
+            self.faceres_side,
+            self.fusion_weight
+        )
     }
 }
 
@@ -249,6 +264,15 @@ mod tests {
             },
             embedding: [0.0; EMBEDDING_DIM],
         }
+    }
+
+    #[test]
+    fn the_default_model_id_is_the_one_stored_templates_carry() {
+        // Changing it makes every stored template invisible until `templates rebuild` runs.
+        assert_eq!(
+            PipelineConfig::default().model_id(),
+            "mtcnn+dlib-resnet128-v1/flip+faceres-160/w0.05"
+        );
     }
 
     #[test]

@@ -135,11 +135,8 @@ pub(crate) fn resample_with(
     let yt = taps(y0, h, out_h);
     let raw = img.as_raw();
     // Horizontal pass over every source row the vertical taps touch, then the vertical pass.
-    let row_lo = yt.first().map(|t| t.start).unwrap_or(0);
-    let row_hi = yt
-        .last()
-        .map(|t| t.start + t.weights.len() as i64)
-        .unwrap_or(0);
+    let row_lo = yt.first().map_or(0, |t| t.start);
+    let row_hi = yt.last().map_or(0, |t| t.start + t.weights.len() as i64);
     let rows = (row_hi - row_lo).max(0) as usize;
     let mut tmp = vec![0f32; rows * out_w * 3];
     for r in 0..rows {

@@ -1,15 +1,15 @@
 //! The real models on real faces (fixtures/faces: public-domain White House portraits).
 
-use std::path::PathBuf;
-
 use image::{imageops, Rgb, RgbImage};
 use rollcall_vision::{decode_image, DecodeLimits, Face, Pipeline, PipelineConfig, DLIB_DIM};
 
+/// A fixture portrait through the decoder the server uses.
 fn fixture(name: &str) -> RgbImage {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/faces")
-        .join(name);
-    decode_image(&std::fs::read(&path).unwrap(), &DecodeLimits::default()).unwrap()
+    decode_image(
+        &rollcall_testkit::fixture_bytes(name),
+        &DecodeLimits::default(),
+    )
+    .unwrap()
 }
 
 fn pipeline() -> Pipeline {

@@ -2,24 +2,25 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use rollcall_api::{ErrorBody, Health, KioskSettings, Session};
 
 use crate::auth::{allow, Caller};
-use crate::error::AppError;
-use crate::openapi::ErrorBody;
-use crate::AppState;
+use crate::{AppError, AppState};
 
 /// 200 once the server can take frames (models loaded, database reachable).
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Object), (status = 503, body = ErrorBody)))]
-pub async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
+pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
     state.store.ping().await?;
-    Ok(Json(
-        json!({"status": "ok", "templates": state.recognizer.templates()}),
-    ))
+    Ok(Json(Health {
+        status: "ok".into(),
+        templates: state.recognizer.len(),
+    }))
 }
 
 /// Prometheus text. Open on a loopback listener (a local scraper), admin-only on any other.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, content_type = "text/plain", body = String)))]
 pub async fn metrics(
     State(state): State<AppState>,
     caller: Result<Caller, AppError>,
@@ -29,29 +30,26 @@ pub async fn metrics(
     }
     Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(state.recognizer.templates()),
+        state.metrics.render(state.recognizer.len()),
     )
         .into_response())
 }
 
 /// Who a token belongs to: the web pages call this at login to tell a wrong token (401) from one
 /// without the page's role, and the browser kiosk reads its frame rate and size here.
-#[utoipa::path(get, path = "/api/v1/session", tag = "operations",
-    responses((status = 200, description = "`{role, kiosk: {fps, frame_width}}`", body = Object), (status = 401, body = ErrorBody)),
+#[utoipa::path(get, path = "/session", tag = "operations",
+    responses((status = 200, body = Session), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn session(State(state): State<AppState>, caller: Caller) -> Json<serde_json::Value> {
-    Json(json!({
-        "role": caller.role.as_str(),
-        "kiosk": {"fps": state.config.kiosk.fps, "frame_width": state.config.kiosk.frame_width},
-    }))
+pub async fn session(State(state): State<AppState>, caller: Caller) -> Json<Session> {
+    Json(Session {
+        role: caller.role,
+        kiosk: KioskSettings {
+            fps: state.config.kiosk.fps,
+            frame_width: state.config.kiosk.frame_width,
+        },
+    })
 }
 
 pub async fn not_found() -> AppError {
     AppError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
-}
-
-/// The OpenAPI document. It describes routes and shapes only (no data), so it needs no token.
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    use utoipa::OpenApi;
-    Json(crate::openapi::ApiDoc::openapi())
 }

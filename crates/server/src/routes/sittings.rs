@@ -1,57 +1,43 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use crate::openapi::ErrorBody;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::{self, Stream, StreamExt};
-use rollcall_store::{Attendance, CheckinOutcome, QuorumRule, Sitting, SittingStatus};
-use serde::Deserialize;
-use serde_json::json;
+use rollcall_api::{
+    Attendance, AttendanceEvent, AttendanceSnapshot, CheckinStatus, ErrorBody, EventKind,
+    ManualCheckin, ManualCheckinAnswer, NewSitting, RemoveCheckinQuery, Sitting, SittingStatus,
+};
+use rollcall_checkin::quorum;
+use rollcall_store::CheckinOutcome;
 use tokio_stream::wrappers::BroadcastStream;
 
+use crate::app::attendance::{announce, attendance as attendance_of, sitting};
 use crate::auth::{allow, Caller};
-use crate::error::AppError;
-use crate::events::AttendanceEvent;
-use crate::AppState;
+use crate::{AppError, AppState};
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct Quorum {
-    numerator: i64,
-    denominator: i64,
-    rule: QuorumRule,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct NewSitting {
-    name: String,
-    quorum: Quorum,
-}
-
-#[utoipa::path(post, path = "/api/v1/sittings", tag = "sittings", request_body = NewSitting,
-    responses((status = 201, body = Sitting), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/sittings", tag = "sittings", request_body = NewSitting,
+    responses((status = 201, body = Sitting), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    body: Result<Json<NewSitting>, axum::extract::rejection::JsonRejection>,
-) -> Result<impl IntoResponse, AppError> {
+    body: Result<Json<NewSitting>, JsonRejection>,
+) -> Result<(StatusCode, Json<Sitting>), AppError> {
     caller.require(allow::ADMIN)?;
-    let Json(new) = body.map_err(|e| AppError::new(e.status(), "invalid_json", e.body_text()))?;
-    let q = &new.quorum;
-    if new.name.trim().is_empty()
-        || q.denominator <= 0
-        || q.numerator < 0
-        || q.numerator > q.denominator
-    {
-        return Err(AppError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_quorum",
-            "name must be set and the quorum a fraction 0 <= numerator <= denominator, denominator > 0",
+    let Json(new) = body.map_err(|e| AppError::invalid_json(&e))?;
+    if new.name.trim().is_empty() {
+        return Err(AppError::unprocessable(
+            "invalid_name",
+            "the sitting needs a name",
         ));
     }
+    let q = &new.quorum;
+    quorum::validate(q).map_err(|e| AppError::unprocessable(e.code(), e.to_string()))?;
     let s = state
         .store
         .create_sitting(new.name.trim(), q.numerator, q.denominator, q.rule)
@@ -68,7 +54,9 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(s)))
 }
 
-#[utoipa::path(get, path = "/api/v1/sittings", tag = "sittings", responses((status = 200, body = Vec<Sitting>)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/sittings", tag = "sittings",
+    responses((status = 200, body = Vec<Sitting>)),
+    security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -77,8 +65,11 @@ pub async fn list(
     Ok(Json(state.store.sittings().await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/sittings/{id}/open", tag = "sittings", params(("id" = i64, Path)),
-    responses((status = 200, body = Sitting), (status = 409, description = "another sitting is open, or this one is closed", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/sittings/{id}/open", tag = "sittings", params(("id" = i64, Path)),
+    responses((status = 200, body = Sitting),
+        (status = 409, body = ErrorBody,
+            description = "another sitting is open, or this one is closed")),
+    security(("bearer" = [])))]
 pub async fn open(
     State(state): State<AppState>,
     caller: Caller,
@@ -98,8 +89,9 @@ pub async fn open(
     Ok(Json(s))
 }
 
-#[utoipa::path(post, path = "/api/v1/sittings/{id}/close", tag = "sittings", params(("id" = i64, Path)),
-    responses((status = 200, body = Sitting), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/sittings/{id}/close", tag = "sittings", params(("id" = i64, Path)),
+    responses((status = 200, body = Sitting), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn close(
     State(state): State<AppState>,
     caller: Caller,
@@ -119,61 +111,22 @@ pub async fn close(
     Ok(Json(s))
 }
 
-async fn sitting(state: &AppState, id: i64) -> Result<Sitting, AppError> {
-    state
-        .store
-        .sitting(id)
-        .await?
-        .ok_or_else(|| AppError::not_found("sitting"))
-}
-
-/// Publishes the new counts after a check-in or correction.
-pub(crate) async fn announce(
-    state: &AppState,
-    sitting: &Sitting,
-    kind: &'static str,
-    delegate_id: i64,
-    method: &str,
-    at: i64,
-) -> Result<(), AppError> {
-    let att = state.store.attendance(sitting).await?;
-    let d = state.store.delegate(delegate_id).await?;
-    state.events.publish(AttendanceEvent {
-        sitting_id: sitting.id,
-        kind,
-        delegate_id,
-        full_name: d.as_ref().map(|d| d.full_name.clone()).unwrap_or_default(),
-        delegation: d.map(|d| d.delegation).unwrap_or_default(),
-        method: method.to_string(),
-        at,
-        eligible: att.eligible,
-        present: att.present,
-        required: att.required,
-        quorum_reached: att.quorum_reached,
-    });
-    Ok(())
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct ManualCheckin {
-    delegate_id: i64,
-    reason: String,
-}
-
-#[utoipa::path(post, path = "/api/v1/sittings/{id}/checkins", tag = "check-in", params(("id" = i64, Path)), request_body = ManualCheckin,
-    responses((status = 201, description = "checked_in", body = Object), (status = 200, description = "already_checked_in", body = Object), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+#[utoipa::path(post, path = "/sittings/{id}/checkins", tag = "check-in", params(("id" = i64, Path)),
+    request_body = ManualCheckin,
+    responses((status = 201, description = "checked_in", body = ManualCheckinAnswer),
+        (status = 200, description = "already_checked_in", body = ManualCheckinAnswer),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn manual_checkin(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    body: Result<Json<ManualCheckin>, axum::extract::rejection::JsonRejection>,
-) -> Result<impl IntoResponse, AppError> {
+    body: Result<Json<ManualCheckin>, JsonRejection>,
+) -> Result<(StatusCode, Json<ManualCheckinAnswer>), AppError> {
     caller.require(allow::STAFF)?;
-    let Json(m) = body.map_err(|e| AppError::new(e.status(), "invalid_json", e.body_text()))?;
+    let Json(m) = body.map_err(|e| AppError::invalid_json(&e))?;
     if m.reason.trim().is_empty() {
-        return Err(AppError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(AppError::unprocessable(
             "reason_required",
             "a manual check-in needs a reason",
         ));
@@ -208,32 +161,30 @@ pub async fn manual_checkin(
             &format!("sitting:{id}"),
         )
         .await?;
-    let (status, code) = match outcome {
+    let (code, status) = match outcome {
         CheckinOutcome::New(_) => {
-            announce(&state, &s, "checkin", m.delegate_id, "manual", now).await?;
-            (StatusCode::CREATED, "checked_in")
+            announce(&state, &s, EventKind::Checkin, m.delegate_id, "manual", now).await?;
+            (StatusCode::CREATED, CheckinStatus::CheckedIn)
         }
-        CheckinOutcome::Already(_) => (StatusCode::OK, "already_checked_in"),
+        CheckinOutcome::Already(_) => (StatusCode::OK, CheckinStatus::AlreadyCheckedIn),
     };
     Ok((
-        status,
-        Json(json!({"status": code, "delegate_id": m.delegate_id})),
+        code,
+        Json(ManualCheckinAnswer {
+            status,
+            delegate_id: m.delegate_id,
+        }),
     ))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RemoveQuery {
-    reason: Option<String>,
-}
-
-#[utoipa::path(delete, path = "/api/v1/sittings/{id}/checkins/{delegate_id}", tag = "check-in",
-    params(("id" = i64, Path), ("delegate_id" = i64, Path), ("reason" = Option<String>, Query)),
+#[utoipa::path(delete, path = "/sittings/{id}/checkins/{delegate_id}", tag = "check-in",
+    params(("id" = i64, Path), ("delegate_id" = i64, Path), RemoveCheckinQuery),
     responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn remove_checkin(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, delegate_id)): Path<(i64, i64)>,
-    Query(q): Query<RemoveQuery>,
+    Query(q): Query<RemoveCheckinQuery>,
 ) -> Result<StatusCode, AppError> {
     caller.require(allow::STAFF)?;
     let s = sitting(&state, id).await?;
@@ -250,20 +201,15 @@ pub async fn remove_checkin(
             &format!("sitting:{id} reason:{reason}"),
         )
         .await?;
-    announce(
-        &state,
-        &s,
-        "checkout",
-        delegate_id,
-        "manual",
-        chrono::Utc::now().timestamp_millis(),
-    )
-    .await?;
+    let now = chrono::Utc::now().timestamp_millis();
+    announce(&state, &s, EventKind::Checkout, delegate_id, "manual", now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/api/v1/sittings/{id}/attendance", tag = "attendance", params(("id" = i64, Path)),
-    responses((status = 200, body = Attendance), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/sittings/{id}/attendance", tag = "attendance",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Attendance), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn attendance(
     State(state): State<AppState>,
     caller: Caller,
@@ -271,7 +217,7 @@ pub async fn attendance(
 ) -> Result<Json<Attendance>, AppError> {
     caller.require(allow::ATTENDANCE)?;
     let s = sitting(&state, id).await?;
-    Ok(Json(state.store.attendance(&s).await?))
+    Ok(Json(attendance_of(&state, &s).await?))
 }
 
 fn csv_field(s: &str) -> String {
@@ -284,7 +230,8 @@ fn csv_field(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-#[utoipa::path(get, path = "/api/v1/sittings/{id}/attendance.csv", tag = "attendance", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/sittings/{id}/attendance.csv", tag = "attendance",
+    params(("id" = i64, Path)),
     responses((status = 200, content_type = "text/csv", body = String)), security(("bearer" = [])))]
 pub async fn attendance_csv(
     State(state): State<AppState>,
@@ -293,7 +240,7 @@ pub async fn attendance_csv(
 ) -> Result<Response, AppError> {
     caller.require(allow::ATTENDANCE)?;
     let s = sitting(&state, id).await?;
-    let att = state.store.attendance(&s).await?;
+    let att = attendance_of(&state, &s).await?;
     let mut out = String::from("delegate_id,full_name,delegation,method,checked_in_at\n");
     for c in &att.checkins {
         let at = chrono::DateTime::from_timestamp_millis(c.checked_in_at)
@@ -322,8 +269,12 @@ pub async fn attendance_csv(
 }
 
 /// Server-sent events: a `snapshot` with the current counts, then one event per check-in or correction.
-#[utoipa::path(get, path = "/api/v1/sittings/{id}/events", tag = "attendance", params(("id" = i64, Path)),
-    responses((status = 200, content_type = "text/event-stream", description = "`snapshot`, then `checkin` / `checkout` events (AttendanceEvent)", body = String)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/sittings/{id}/events", tag = "attendance", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/event-stream",
+        description = "`snapshot` (AttendanceSnapshot), then `checkin` / `checkout` events \
+            (AttendanceEvent)",
+        body = AttendanceEvent)),
+    security(("bearer" = [])))]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
@@ -332,16 +283,24 @@ pub async fn events(
     caller.require(allow::ATTENDANCE)?;
     let s = sitting(&state, id).await?;
     let rx = state.events.subscribe();
-    let att = state.store.attendance(&s).await?;
-    let snapshot = Event::default().event("snapshot").json_data(json!({
-        "sitting_id": id, "eligible": att.eligible, "present": att.present, "required": att.required, "quorum_reached": att.quorum_reached
-    }));
+    let att = attendance_of(&state, &s).await?;
+    let snapshot = Event::default()
+        .event("snapshot")
+        .json_data(AttendanceSnapshot {
+            sitting_id: id,
+            eligible: att.eligible,
+            present: att.present,
+            required: att.required,
+            quorum_reached: att.quorum_reached,
+        });
     let first = stream::iter(snapshot.ok().map(Ok));
     let updates = BroadcastStream::new(rx).filter_map(move |e| async move {
         match e {
-            Ok(ev) if ev.sitting_id == id => {
-                Event::default().event(ev.kind).json_data(&ev).ok().map(Ok)
-            }
+            Ok(ev) if ev.sitting_id == id => Event::default()
+                .event(ev.kind.as_str())
+                .json_data(&ev)
+                .ok()
+                .map(Ok),
             // A slow client that missed events gets told to reload rather than see wrong counts.
             Err(_) => Some(Ok(Event::default().event("lagged").data("reload"))),
             _ => None,

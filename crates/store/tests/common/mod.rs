@@ -1,65 +1,30 @@
 //! Every store test runs on a fresh SQLite file and, when `ROLLCALL_TEST_PG_URL` is set, on a fresh
 //! PostgreSQL schema (dropped afterwards).
 
+use rollcall_api::{Attendance, PhotoQuality, Sitting};
 use rollcall_store::Store;
+use rollcall_testkit::pg::PgSchema;
 
 #[derive(Debug)]
 pub struct TestDb {
     pub store: Store,
     pub label: &'static str,
     _dir: Option<tempfile::TempDir>,
-    pg_schema: Option<(String, String)>,
+    pg: Option<PgSchema>,
 }
 
 impl TestDb {
+    /// The PostgreSQL schema's URL, for a second store on the same database.
+    pub fn pg_url(&self) -> Option<String> {
+        self.pg.as_ref().map(|p| p.url.clone())
+    }
+
     pub async fn cleanup(self) {
         self.store.close().await;
-        if let Some((url, schema)) = self.pg_schema {
-            drop_schema(&url, &schema).await;
+        if let Some(pg) = self.pg {
+            pg.drop().await;
         }
     }
-}
-
-pub async fn drop_schema(url: &str, schema: &str) {
-    let admin = sqlx::PgPool::connect(url).await.unwrap();
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-}
-
-/// A fresh PostgreSQL schema on the test server, as a URL whose connections use it; `None` without
-/// `ROLLCALL_TEST_PG_URL`.
-pub async fn pg_schema_url() -> Option<(String, String, String)> {
-    let url = std::env::var("ROLLCALL_TEST_PG_URL")
-        .ok()
-        .filter(|u| !u.is_empty())?;
-    let schema = format!("rc_test_{}_{}", std::process::id(), rand_suffix());
-    let admin = sqlx::PgPool::connect(&url)
-        .await
-        .expect("ROLLCALL_TEST_PG_URL is set but unreachable");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let sep = if url.contains('?') { '&' } else { '?' };
-    Some((
-        format!("{url}{sep}options=-c%20search_path%3D{schema}"),
-        url,
-        schema,
-    ))
-}
-
-fn rand_suffix() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("{t}_{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
 pub async fn databases() -> Vec<TestDb> {
@@ -69,17 +34,39 @@ pub async fn databases() -> Vec<TestDb> {
         store: Store::connect(&url).await.unwrap(),
         label: "sqlite",
         _dir: Some(dir),
-        pg_schema: None,
+        pg: None,
     }];
-    if let Some((schema_url, base, schema)) = pg_schema_url().await {
+    if let Some(pg) = PgSchema::create().await {
         out.push(TestDb {
-            store: Store::connect(&schema_url).await.unwrap(),
+            store: Store::connect(&pg.url).await.unwrap(),
             label: "postgres",
             _dir: None,
-            pg_schema: Some((base, schema)),
+            pg: Some(pg),
         });
-    } else {
-        eprintln!("ROLLCALL_TEST_PG_URL is not set: PostgreSQL variant skipped");
     }
     out
+}
+
+/// The sitting's attendance as the server builds it: the store's counts, the quorum rule's
+/// arithmetic.
+pub async fn attendance(s: &Store, sitting: &Sitting) -> Attendance {
+    rollcall_checkin::quorum::attendance(
+        sitting,
+        s.delegation_counts(sitting.id).await.unwrap(),
+        s.checkins(sitting.id).await.unwrap(),
+    )
+}
+
+/// A photo's quality record (the store keeps it as given).
+pub fn quality(inter_eye: f32) -> PhotoQuality {
+    PhotoQuality {
+        box_width: 2.0 * inter_eye,
+        box_height: 2.4 * inter_eye,
+        inter_eye,
+        sharpness: 80.0,
+        yaw: 0.0,
+        roll: 0.0,
+        frontal: 1.0,
+        detector_score: 0.99,
+    }
 }

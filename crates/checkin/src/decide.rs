@@ -3,7 +3,7 @@
 //! (by the frames' own capture times, so that frames a kiosk replays late still count correctly).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 /// One agreeing frame: (captured_at ms, delegate id, kiosk frame id).
 type Observation = (i64, i64, String);
@@ -32,7 +32,7 @@ impl Decider {
     /// Records that `frame_id` of `kiosk` showed `delegate` at `at_ms`; true once enough distinct
     /// frames within the window agree.
     pub fn observe(&self, kiosk: i64, delegate: i64, at_ms: i64, frame_id: &str) -> bool {
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
         let log = seen.entry(kiosk).or_default();
         if !log.iter().any(|(_, d, f)| *d == delegate && f == frame_id) {
             log.push_back((at_ms, delegate, frame_id.to_string()));

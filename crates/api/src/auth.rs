@@ -1,0 +1,69 @@
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What a token may do. Each token has exactly one role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Sittings, erasure, everything staff may do.
+    Admin,
+    /// The enrolment desk: delegates, photos, manual check-ins.
+    Staff,
+    /// A check-in kiosk: posts frames, nothing else.
+    Kiosk,
+    /// Watches attendance and quorum.
+    Presidium,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Staff, Role::Kiosk, Role::Presidium];
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Staff => "staff",
+            Role::Kiosk => "kiosk",
+            Role::Presidium => "presidium",
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a kiosk is told to send.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct KioskSettings {
+    /// Frames per second a kiosk sends at most.
+    pub fps: f64,
+    /// Frames are downscaled to this width before upload.
+    pub frame_width: u32,
+}
+
+/// `GET /api/v1/session`: who a token belongs to (the web pages' login check).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Session {
+    pub role: Role,
+    pub kiosk: KioskSettings,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

@@ -1,0 +1,79 @@
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::DelegateRef;
+
+/// What the server concluded about one face in a kiosk frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceStatus {
+    /// This frame confirmed the delegate: the check-in is recorded.
+    CheckedIn,
+    /// Recognised, and already checked in for this sitting.
+    AlreadyCheckedIn,
+    /// A likely match that needs more agreeing frames before it counts (no name is shown yet).
+    Pending,
+    /// Nobody enrolled matches well enough.
+    Unknown,
+    /// The face is too small to judge.
+    Rejected,
+}
+
+impl FaceStatus {
+    pub const ALL: [FaceStatus; 5] = [
+        FaceStatus::CheckedIn,
+        FaceStatus::AlreadyCheckedIn,
+        FaceStatus::Pending,
+        FaceStatus::Unknown,
+        FaceStatus::Rejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaceStatus::CheckedIn => "checked_in",
+            FaceStatus::AlreadyCheckedIn => "already_checked_in",
+            FaceStatus::Pending => "pending",
+            FaceStatus::Unknown => "unknown",
+            FaceStatus::Rejected => "rejected",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FaceAnswer {
+    /// `[x, y, w, h]` in frame pixels.
+    #[serde(rename = "box")]
+    pub bbox: [u32; 4],
+    pub status: FaceStatus,
+    /// Set once the delegate is checked in (or already was); null otherwise.
+    pub delegate: Option<DelegateRef>,
+    /// The best match's score (0 when nobody is enrolled or the face was too small).
+    pub score: f32,
+}
+
+/// `POST /kiosk/frames`: every face in the frame with its status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FrameAnswer {
+    pub sitting_id: i64,
+    pub faces: Vec<FaceAnswer>,
+}
+
+/// `POST /kiosk/frames?kiosk_frame_id=&captured_at=`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FrameQuery {
+    /// The kiosk's own unique id of the frame (1 to 128 characters); a retry with the same id
+    /// gets the same answer.
+    pub kiosk_frame_id: String,
+    /// When the frame was captured, RFC 3339; default: when it arrives.
+    #[serde(default)]
+    pub captured_at: Option<String>,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    /// Templates in the searchable gallery.
+    pub templates: usize,
+}

@@ -1,0 +1,26 @@
+//! The HTTP contract between the rollcall server and its clients (kiosks, the CLI, the web pages'
+//! JavaScript, other systems). Every request and response body is a type here, so the server, the
+//! clients and the OpenAPI document (generated from these types) cannot drift apart. No logic lives
+//! here beyond naming things: the rules are in `rollcall-checkin`.
+
+mod auth;
+mod delegates;
+mod error;
+mod kiosk;
+mod sittings;
+
+pub use auth::{KioskSettings, Role, Session};
+pub use delegates::{
+    Candidate, Delegate, DelegateDetail, DelegatePatch, DelegateRef, IdentifyAnswer, ImportReport,
+    ImportRow, NewDelegate, PhotoAccepted, PhotoInfo, PhotoQuality, RowStatus,
+};
+pub use error::{ErrorBody, ErrorDetail};
+pub use kiosk::{FaceAnswer, FaceStatus, FrameAnswer, FrameQuery, Health};
+pub use sittings::{
+    Attendance, AttendanceEvent, AttendanceSnapshot, CheckinRecord, CheckinStatus, DelegationCount,
+    EventKind, ManualCheckin, ManualCheckinAnswer, NewSitting, QuorumRule, QuorumSpec,
+    RemoveCheckinQuery, Sitting, SittingStatus,
+};
+
+/// Every API route is under this prefix.
+pub const API_PREFIX: &str = "/api/v1";

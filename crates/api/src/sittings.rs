@@ -1,0 +1,187 @@
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QuorumRule {
+    /// present / eligible > numerator / denominator
+    MoreThan,
+    /// present / eligible >= numerator / denominator
+    AtLeast,
+}
+
+impl QuorumRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuorumRule::MoreThan => "more_than",
+            QuorumRule::AtLeast => "at_least",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<QuorumRule> {
+        match s {
+            "more_than" => Some(QuorumRule::MoreThan),
+            "at_least" => Some(QuorumRule::AtLeast),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SittingStatus {
+    Draft,
+    Open,
+    Closed,
+}
+
+impl SittingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SittingStatus::Draft => "draft",
+            SittingStatus::Open => "open",
+            SittingStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SittingStatus> {
+        match s {
+            "draft" => Some(SittingStatus::Draft),
+            "open" => Some(SittingStatus::Open),
+            "closed" => Some(SittingStatus::Closed),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Sitting {
+    pub id: i64,
+    pub name: String,
+    pub quorum_numerator: i64,
+    pub quorum_denominator: i64,
+    pub quorum_rule: QuorumRule,
+    pub status: SittingStatus,
+    /// Unix milliseconds.
+    pub opened_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+/// A quorum: `rule` a fraction `numerator / denominator` of the eligible delegates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct QuorumSpec {
+    pub numerator: i64,
+    pub denominator: i64,
+    pub rule: QuorumRule,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewSitting {
+    pub name: String,
+    pub quorum: QuorumSpec,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ManualCheckin {
+    pub delegate_id: i64,
+    /// Why the desk checks the delegate in by hand (badge shown, camera failed, ...).
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckinStatus {
+    CheckedIn,
+    AlreadyCheckedIn,
+}
+
+/// `POST /sittings/{id}/checkins`: 201 `checked_in` or 200 `already_checked_in`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ManualCheckinAnswer {
+    pub status: CheckinStatus,
+    pub delegate_id: i64,
+}
+
+/// `DELETE /sittings/{id}/checkins/{delegate_id}?reason=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RemoveCheckinQuery {
+    /// Why the check-in is taken back (audited).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CheckinRecord {
+    pub delegate_id: i64,
+    pub full_name: String,
+    pub delegation: String,
+    /// `kiosk` or `manual`.
+    pub method: String,
+    pub score: Option<f64>,
+    /// Unix milliseconds (the frame's capture time for kiosk check-ins).
+    pub checked_in_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DelegationCount {
+    pub delegation: String,
+    pub eligible: i64,
+    pub present: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Attendance {
+    pub sitting_id: i64,
+    pub eligible: i64,
+    /// Eligible delegates checked in (others may check in, but do not count toward quorum).
+    pub present: i64,
+    /// How many present delegates the quorum needs.
+    pub required: i64,
+    pub quorum_reached: bool,
+    pub by_delegation: Vec<DelegationCount>,
+    pub checkins: Vec<CheckinRecord>,
+}
+
+/// The first server-sent event of a stream: the counts as they are now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AttendanceSnapshot {
+    pub sitting_id: i64,
+    pub eligible: i64,
+    pub present: i64,
+    pub required: i64,
+    pub quorum_reached: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Checkin,
+    Checkout,
+}
+
+impl EventKind {
+    /// The server-sent event's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Checkin => "checkin",
+            EventKind::Checkout => "checkout",
+        }
+    }
+}
+
+/// One change of attendance, as sent to dashboards over server-sent events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AttendanceEvent {
+    pub sitting_id: i64,
+    pub kind: EventKind,
+    pub delegate_id: i64,
+    pub full_name: String,
+    pub delegation: String,
+    pub method: String,
+    pub at: i64,
+    pub eligible: i64,
+    pub present: i64,
+    pub required: i64,
+    pub quorum_reached: bool,
+}

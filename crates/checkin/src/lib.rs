@@ -1,0 +1,31 @@
+//! The check-in half of rollcall, as plain Rust: what a recognised face means and when it counts.
+//!
+//! ```text
+//! embeddings --recognizer--> matches --verdict--> verdict --decide--> check-in --quorum--> quorum
+//! ```
+//!
+//! - [`Recognizer`]: the enrolled templates (gallery), the AS-norm cohort and the thresholds, swapped
+//!   together; `best_match` is the one scoring path the server and `rollcall eval` share.
+//! - [`verdict`]: one face in one frame -> [`Assessment`] (too small, unknown, or a match), and the
+//!   [`Verdict`] the kiosk is told.
+//! - [`Decider`]: a match becomes a check-in only when enough distinct frames agree.
+//! - [`enrolment`]: the enrolment photo gate and its refusal reasons.
+//! - [`roster`]: delegate fields and bulk-import rows (CSV), for the API and the CLI alike.
+//! - [`quorum`]: exact integer quorum arithmetic and the attendance figures.
+//!
+//! Nothing here performs I/O: the server and the CLI feed it faces and stored rows.
+
+mod config;
+mod decide;
+pub mod enrolment;
+mod error;
+pub mod quorum;
+mod recognizer;
+pub mod roster;
+pub mod verdict;
+
+pub use config::{GateConfig, RecognitionConfig};
+pub use decide::Decider;
+pub use error::CheckinError;
+pub use recognizer::{Candidates, Match, Recognizer};
+pub use verdict::{assess, Assessment, Verdict};

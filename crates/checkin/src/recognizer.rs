@@ -1,0 +1,433 @@
+//! Embeddings -> matches: the gallery of enrolled templates with their AS-norm biases, the cohort
+//! those biases come from, and the threshold on the scale of the scores. The server and
+//! `rollcall eval` both score through [`Recognizer::best_match`], so the accuracy eval reports is
+//! measured on the code that decides check-ins.
+
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use rollcall_gallery::{Cohort, Gallery, ScanMode};
+
+use crate::{CheckinError, RecognitionConfig};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Match {
+    pub delegate_id: i64,
+    pub score: f32,
+    /// Best score among all other delegates (`-inf` when there is none).
+    pub runner_up: f32,
+    /// The match threshold on the scale of `score`.
+    pub threshold: f32,
+}
+
+impl Match {
+    /// Above the threshold and clear of the runner-up by `margin`.
+    pub fn is_confident(&self, margin: f32) -> bool {
+        self.score >= self.threshold && self.score - self.runner_up >= margin
+    }
+}
+
+/// Delegates with their scores, best first, and the threshold on the scale of those scores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidates {
+    pub hits: Vec<(i64, f32)>,
+    pub threshold: f32,
+}
+
+/// The gallery and the cohort its biases were computed against, swapped together so that a search
+/// never pairs one with the other's predecessor.
+#[derive(Debug)]
+struct Index {
+    gallery: Arc<Gallery>,
+    cohort: Arc<Cohort>,
+}
+
+#[derive(Debug)]
+pub struct Recognizer {
+    dim: usize,
+    index: RwLock<Arc<Index>>,
+    /// One change at a time (a full load, an added template, a removal): a change computed from one
+    /// snapshot must not be swapped in over another writer's. Holds the number of changes so far.
+    writer: Mutex<u64>,
+    cohort_top_n: usize,
+    cohort_max: usize,
+    min_cohort: usize,
+    match_threshold: f32,
+    raw_match_threshold: f32,
+}
+
+impl Recognizer {
+    /// An empty recognizer for embeddings of length `dim`.
+    pub fn new(dim: usize, cfg: &RecognitionConfig) -> Result<Self, CheckinError> {
+        Ok(Recognizer {
+            dim,
+            index: RwLock::new(Arc::new(Index {
+                gallery: Arc::new(Gallery::new(dim)),
+                cohort: Arc::new(Cohort::new(dim, cfg.cohort_top_n, std::iter::empty())?),
+            })),
+            writer: Mutex::new(0),
+            cohort_top_n: cfg.cohort_top_n,
+            cohort_max: cfg.cohort_max,
+            min_cohort: cfg.min_cohort,
+            match_threshold: cfg.match_threshold,
+            raw_match_threshold: cfg.raw_match_threshold,
+        })
+    }
+
+    fn snapshot(&self) -> Arc<Index> {
+        Arc::clone(&self.index.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn swap(&self, gallery: Arc<Gallery>, cohort: Arc<Cohort>) {
+        *self.index.write().unwrap_or_else(PoisonError::into_inner) =
+            Arc::new(Index { gallery, cohort });
+    }
+
+    /// Takes the writer's lock and counts the change it is about to make.
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, u64> {
+        let mut changes = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        *changes += 1;
+        changes
+    }
+
+    /// How many changes the recognizer has taken so far. A caller that reads templates from a
+    /// database reads this first and passes it to [`Recognizer::load_if_unchanged`].
+    pub fn generation(&self) -> u64 {
+        *self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Replaces every template with `templates` (delegate id, embedding); returns how many.
+    pub fn load<'a>(
+        &self,
+        templates: impl IntoIterator<Item = (i64, &'a [f32])>,
+    ) -> Result<usize, CheckinError> {
+        let _one_writer = self.lock_writer();
+        let templates: Vec<(i64, &[f32])> = templates.into_iter().collect();
+        self.rebuild(&templates)
+    }
+
+    /// Like [`Recognizer::load`], unless another change came in since [`Recognizer::generation`]
+    /// returned `generation`: then nothing is loaded and `None` returned. A reload that read the
+    /// database before a concurrent enrolment must not swap in a gallery without it; the caller
+    /// reads again.
+    pub fn load_if_unchanged<'a>(
+        &self,
+        generation: u64,
+        templates: impl IntoIterator<Item = (i64, &'a [f32])>,
+    ) -> Result<Option<usize>, CheckinError> {
+        let mut changes = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        if *changes != generation {
+            return Ok(None);
+        }
+        *changes += 1;
+        let templates: Vec<(i64, &[f32])> = templates.into_iter().collect();
+        self.rebuild(&templates).map(Some)
+    }
+
+    /// Builds the gallery and the cohort from `templates` and swaps them in.
+    fn rebuild(&self, templates: &[(i64, &[f32])]) -> Result<usize, CheckinError> {
+        // The cohort is the gallery itself, or an evenly spaced sample of it when it is larger.
+        let step = templates.len().div_ceil(self.cohort_max.max(1)).max(1);
+        let cohort = Cohort::new(
+            self.dim,
+            self.cohort_top_n,
+            templates
+                .iter()
+                .step_by(step)
+                .map(|&(id, t)| (id as u64, t)),
+        )?;
+        let gallery = Gallery::new(self.dim);
+        let mut rows = Vec::with_capacity(templates.len());
+        for &(id, t) in templates {
+            rows.push((id as u64, t, self.bias(&cohort, t, id)?));
+        }
+        gallery.add_biased(rows)?;
+        self.swap(Arc::new(gallery), Arc::new(cohort));
+        Ok(templates.len())
+    }
+
+    /// Rebuilds from the current gallery's own templates plus `extra`, leaving out `without`.
+    fn rebuild_from_gallery(
+        &self,
+        index: &Index,
+        without: Option<i64>,
+        extra: &[(i64, &[f32])],
+    ) -> Result<(), CheckinError> {
+        let rows = index.gallery.rows();
+        let mut templates: Vec<(i64, &[f32])> = rows
+            .iter()
+            .map(|(id, v)| (*id as i64, v.as_slice()))
+            .filter(|(id, _)| Some(*id) != without)
+            .collect();
+        templates.extend_from_slice(extra);
+        self.rebuild(&templates).map(|_| ())
+    }
+
+    /// A template's AS-norm bias against `cohort`, or 0 while the cohort is too small to normalise.
+    fn bias(
+        &self,
+        cohort: &Cohort,
+        embedding: &[f32],
+        delegate_id: i64,
+    ) -> Result<f32, CheckinError> {
+        if !self.normalises(cohort) {
+            return Ok(0.0);
+        }
+        Ok(cohort.template_bias(embedding, delegate_id as u64)?)
+    }
+
+    /// Whether scores against this cohort are AS-normalised (enough people in it) or raw cosines.
+    fn normalises(&self, cohort: &Cohort) -> bool {
+        cohort.len() >= self.min_cohort
+    }
+
+    /// Adds one template of `delegate_id` and makes it searchable at once.
+    pub fn add(&self, delegate_id: i64, embedding: &[f32]) -> Result<(), CheckinError> {
+        let _one_writer = self.lock_writer();
+        let index = self.snapshot();
+        let cohort = &index.cohort;
+        if cohort.len() < self.cohort_max && cohort.len() + 1 == self.min_cohort {
+            // The cohort becomes large enough for AS-norm: every bias is computed afresh.
+            return self.rebuild_from_gallery(&index, None, &[(delegate_id, embedding)]);
+        }
+        let bias = self.bias(cohort, embedding, delegate_id)?;
+        index
+            .gallery
+            .add_biased([(delegate_id as u64, embedding, bias)])?;
+        if cohort.len() < self.cohort_max {
+            let mut next = (**cohort).clone();
+            next.push(delegate_id as u64, embedding)?;
+            self.swap(Arc::clone(&index.gallery), Arc::new(next));
+        }
+        Ok(())
+    }
+
+    /// Takes the delegate out of search and out of the cohort, at once.
+    pub fn remove_delegate(&self, delegate_id: i64) -> Result<(), CheckinError> {
+        self.replace_delegate(delegate_id, &[])
+    }
+
+    /// Makes `remaining` the delegate's only templates (after one of their photos was erased): the
+    /// erased one leaves the gallery and the cohort without rebuilding everyone else's rows.
+    pub fn replace_delegate(
+        &self,
+        delegate_id: i64,
+        remaining: &[&[f32]],
+    ) -> Result<(), CheckinError> {
+        let _one_writer = self.lock_writer();
+        let index = self.snapshot();
+        let was_normalised = self.normalises(&index.cohort);
+        let mut cohort = (*index.cohort).clone();
+        cohort.remove(delegate_id as u64);
+        for t in remaining {
+            if cohort.len() < self.cohort_max {
+                cohort.push(delegate_id as u64, t)?;
+            }
+        }
+        if self.normalises(&cohort) != was_normalised {
+            // Crossing the AS-norm line changes every bias.
+            let extra: Vec<(i64, &[f32])> = remaining.iter().map(|t| (delegate_id, *t)).collect();
+            return self.rebuild_from_gallery(&index, Some(delegate_id), &extra);
+        }
+        let mut rows = Vec::with_capacity(remaining.len());
+        for t in remaining {
+            rows.push((delegate_id as u64, *t, self.bias(&cohort, t, delegate_id)?));
+        }
+        index.gallery.remove(delegate_id as u64);
+        index.gallery.add_biased(rows)?;
+        self.swap(Arc::clone(&index.gallery), Arc::new(cohort));
+        Ok(())
+    }
+
+    /// The best `k` delegates for an embedding, and the threshold on the scale of those scores. Both
+    /// come from one cohort snapshot, so an enrolment that switches between raw and AS-normalised
+    /// scoring mid-request cannot pair scores of one kind with the threshold of the other.
+    pub fn candidates(&self, embedding: &[f32], k: usize) -> Result<Candidates, CheckinError> {
+        let index = self.snapshot();
+        let cohort = &index.cohort;
+        let (threshold, offset) = if self.normalises(cohort) {
+            (self.match_threshold, cohort.probe_offset(embedding)?)
+        } else {
+            (self.raw_match_threshold, 0.0)
+        };
+        let hits = index
+            .gallery
+            .search(embedding, k, ScanMode::Exact)?
+            .into_iter()
+            .map(|h| (h.id as i64, h.score + offset))
+            .collect();
+        Ok(Candidates { hits, threshold })
+    }
+
+    /// The best delegate for an embedding, with the runner-up's score and the threshold.
+    pub fn best_match(&self, embedding: &[f32]) -> Result<Option<Match>, CheckinError> {
+        let c = self.candidates(embedding, 2)?;
+        Ok(c.hits.first().map(|&(delegate_id, score)| Match {
+            delegate_id,
+            score,
+            runner_up: c.hits.get(1).map_or(f32::NEG_INFINITY, |x| x.1),
+            threshold: c.threshold,
+        }))
+    }
+
+    /// Another delegate this embedding already matches (score at or above the threshold): an
+    /// enrolment photo of someone who is already enrolled under another record.
+    pub fn duplicate_of(
+        &self,
+        embedding: &[f32],
+        delegate_id: i64,
+    ) -> Result<Option<(i64, f32)>, CheckinError> {
+        let c = self.candidates(embedding, 2)?;
+        Ok(c.hits
+            .into_iter()
+            .find(|&(other, score)| other != delegate_id && score >= c.threshold))
+    }
+
+    /// Templates in the searchable gallery.
+    pub fn len(&self) -> usize {
+        self.snapshot().gallery.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Distinct delegates in the gallery.
+    pub fn delegates(&self) -> usize {
+        self.snapshot().gallery.stats().delegates
+    }
+
+    /// Whether scores are AS-normalised now (the cohort is large enough) or raw cosines.
+    pub fn is_normalised(&self) -> bool {
+        self.normalises(&self.snapshot().cohort)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Unit vectors in `dim` dimensions: person `i` points mostly along axis `i`.
+    fn person(i: usize, dim: usize, wobble: f32) -> Vec<f32> {
+        let mut v = vec![0.02f32; dim];
+        v[i % dim] = 1.0;
+        v[(i + 1) % dim] += wobble;
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter().map(|x| x / n).collect()
+    }
+
+    fn config(min_cohort: usize) -> RecognitionConfig {
+        RecognitionConfig {
+            min_cohort,
+            cohort_top_n: 2,
+            raw_match_threshold: 0.9,
+            match_threshold: 0.05,
+            ..RecognitionConfig::default()
+        }
+    }
+
+    #[test]
+    fn finds_the_enrolled_person_with_raw_cosines_in_a_small_gallery() {
+        let r = Recognizer::new(8, &config(100)).unwrap();
+        let people: Vec<Vec<f32>> = (0..5).map(|i| person(i, 8, 0.0)).collect();
+        r.load(
+            people
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (i as i64, v.as_slice())),
+        )
+        .unwrap();
+        assert!(!r.is_normalised());
+        let m = r.best_match(&person(3, 8, 0.1)).unwrap().unwrap();
+        assert_eq!(m.delegate_id, 3);
+        assert_eq!(m.threshold, 0.9);
+        assert!(m.is_confident(0.01), "{m:?}");
+        assert!(m.runner_up < m.score);
+    }
+
+    #[test]
+    fn crossing_the_cohort_line_switches_to_as_norm_and_back() {
+        let r = Recognizer::new(8, &config(4)).unwrap();
+        let people: Vec<Vec<f32>> = (0..4).map(|i| person(i, 8, 0.0)).collect();
+        for (i, v) in people.iter().enumerate().take(3) {
+            r.add(i as i64, v).unwrap();
+        }
+        assert!(!r.is_normalised());
+        r.add(3, &people[3]).unwrap();
+        assert!(
+            r.is_normalised(),
+            "the fourth template completes the cohort"
+        );
+        let before = r.best_match(&person(2, 8, 0.1)).unwrap().unwrap();
+        assert_eq!(before.threshold, 0.05);
+        // The same result as loading all four at once.
+        let fresh = Recognizer::new(8, &config(4)).unwrap();
+        fresh
+            .load(
+                people
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (i as i64, v.as_slice())),
+            )
+            .unwrap();
+        assert_eq!(
+            fresh.best_match(&person(2, 8, 0.1)).unwrap().unwrap(),
+            before
+        );
+        r.remove_delegate(0).unwrap();
+        assert!(!r.is_normalised());
+        assert_eq!((r.len(), r.delegates()), (3, 3));
+        let after = r.best_match(&person(0, 8, 0.0)).unwrap().unwrap();
+        assert_ne!(after.delegate_id, 0, "an erased delegate is never found");
+    }
+
+    #[test]
+    fn replacing_a_delegates_templates_keeps_the_others() {
+        let r = Recognizer::new(8, &config(100)).unwrap();
+        let (a, b) = (person(1, 8, 0.0), person(1, 8, 0.3));
+        r.add(1, &a).unwrap();
+        r.add(1, &b).unwrap();
+        r.add(2, &person(2, 8, 0.0)).unwrap();
+        r.replace_delegate(1, &[&b]).unwrap();
+        assert_eq!((r.len(), r.delegates()), (2, 2));
+        let m = r.best_match(&b).unwrap().unwrap();
+        assert_eq!(m.delegate_id, 1);
+        assert!((m.score - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn a_face_already_enrolled_under_another_record_is_a_duplicate() {
+        let r = Recognizer::new(8, &config(100)).unwrap();
+        r.add(1, &person(1, 8, 0.0)).unwrap();
+        assert_eq!(r.duplicate_of(&person(1, 8, 0.05), 1).unwrap(), None);
+        let (other, score) = r.duplicate_of(&person(1, 8, 0.05), 7).unwrap().unwrap();
+        assert_eq!(other, 1);
+        assert!(score > 0.9);
+        assert_eq!(r.duplicate_of(&person(4, 8, 0.0), 7).unwrap(), None);
+    }
+
+    #[test]
+    fn a_load_read_before_a_concurrent_change_is_not_swapped_in() {
+        let r = Recognizer::new(8, &config(100)).unwrap();
+        let stale = r.generation();
+        r.add(1, &person(1, 8, 0.0)).unwrap();
+        let before_add: Vec<(i64, &[f32])> = Vec::new();
+        assert_eq!(r.load_if_unchanged(stale, before_add).unwrap(), None);
+        assert_eq!(r.len(), 1, "the added template is still there");
+        let fresh = r.generation();
+        let a = person(1, 8, 0.0);
+        let b = person(2, 8, 0.0);
+        assert_eq!(
+            r.load_if_unchanged(fresh, [(1, a.as_slice()), (2, b.as_slice())])
+                .unwrap(),
+            Some(2)
+        );
+        assert_eq!(r.len(), 2);
+    }
+
+    #[test]
+    fn an_empty_gallery_matches_nobody() {
+        let r = Recognizer::new(8, &config(100)).unwrap();
+        assert!(r.is_empty());
+        assert_eq!(r.best_match(&person(1, 8, 0.0)).unwrap(), None);
+    }
+}

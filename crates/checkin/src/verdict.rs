@@ -1,0 +1,171 @@
+//! Matches -> verdict: what one face in one kiosk frame means, and what the kiosk is told.
+
+use rollcall_api::FaceStatus;
+use rollcall_vision::Face;
+
+use crate::{CheckinError, Match, RecognitionConfig, Recognizer};
+
+/// What a single frame says about one face, before other frames and the roll are consulted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Assessment {
+    /// The eyes are closer than `min_inter_eye`: too small to judge either way.
+    TooSmall,
+    /// Nobody matches well enough (the best score, when anyone is enrolled).
+    Unknown { score: Option<f32> },
+    /// The best delegate is above the threshold and clear of the runner-up by the margin.
+    Recognised(Match),
+}
+
+impl Assessment {
+    /// The score shown with the answer (0 when there is none).
+    pub fn score(&self) -> f32 {
+        match self {
+            Assessment::TooSmall => 0.0,
+            Assessment::Unknown { score } => score.unwrap_or(0.0),
+            Assessment::Recognised(m) => m.score,
+        }
+    }
+}
+
+/// One face's assessment: the size rule, then the recognizer's best match against the threshold and
+/// the margin. The kiosk route and `rollcall eval`'s operating-point figures both call this.
+pub fn assess(
+    recognizer: &Recognizer,
+    face: &Face,
+    rules: &RecognitionConfig,
+) -> Result<Assessment, CheckinError> {
+    if face.quality.inter_eye < rules.min_inter_eye {
+        return Ok(Assessment::TooSmall);
+    }
+    Ok(match recognizer.best_match(&face.embedding)? {
+        Some(m) if m.is_confident(rules.margin) => Assessment::Recognised(m),
+        Some(m) => Assessment::Unknown {
+            score: Some(m.score),
+        },
+        None => Assessment::Unknown { score: None },
+    })
+}
+
+/// What the kiosk is told about one face.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Verdict {
+    /// This frame confirmed the delegate and the check-in is recorded.
+    CheckedIn {
+        delegate_id: i64,
+        score: f32,
+    },
+    /// Recognised, and already checked in for this sitting.
+    AlreadyCheckedIn {
+        delegate_id: i64,
+        score: f32,
+    },
+    /// A confident match that waits for more agreeing frames; the name is not shown yet.
+    Pending {
+        score: f32,
+    },
+    Unknown {
+        score: f32,
+    },
+    /// Too small to judge.
+    Rejected,
+}
+
+impl Verdict {
+    /// The verdict for an assessment that did not lead to a recorded check-in: the match is
+    /// `already` checked in, or still waits for agreeing frames.
+    pub fn without_checkin(assessment: Assessment, already: bool) -> Verdict {
+        match assessment {
+            Assessment::TooSmall => Verdict::Rejected,
+            Assessment::Unknown { score } => Verdict::Unknown {
+                score: score.unwrap_or(0.0),
+            },
+            Assessment::Recognised(m) if already => Verdict::AlreadyCheckedIn {
+                delegate_id: m.delegate_id,
+                score: m.score,
+            },
+            Assessment::Recognised(m) => Verdict::Pending { score: m.score },
+        }
+    }
+
+    pub fn status(&self) -> FaceStatus {
+        match self {
+            Verdict::CheckedIn { .. } => FaceStatus::CheckedIn,
+            Verdict::AlreadyCheckedIn { .. } => FaceStatus::AlreadyCheckedIn,
+            Verdict::Pending { .. } => FaceStatus::Pending,
+            Verdict::Unknown { .. } => FaceStatus::Unknown,
+            Verdict::Rejected => FaceStatus::Rejected,
+        }
+    }
+
+    /// The delegate named in the answer: only once they are checked in.
+    pub fn delegate_id(&self) -> Option<i64> {
+        match self {
+            Verdict::CheckedIn { delegate_id, .. }
+            | Verdict::AlreadyCheckedIn { delegate_id, .. } => Some(*delegate_id),
+            _ => None,
+        }
+    }
+
+    pub fn score(&self) -> f32 {
+        match self {
+            Verdict::CheckedIn { score, .. }
+            | Verdict::AlreadyCheckedIn { score, .. }
+            | Verdict::Pending { score }
+            | Verdict::Unknown { score } => *score,
+            Verdict::Rejected => 0.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matched(score: f32) -> Assessment {
+        Assessment::Recognised(Match {
+            delegate_id: 7,
+            score,
+            runner_up: 0.0,
+            threshold: 0.5,
+        })
+    }
+
+    #[test]
+    fn names_are_shown_only_for_check_ins() {
+        assert_eq!(
+            Verdict::without_checkin(matched(0.8), false),
+            Verdict::Pending { score: 0.8 }
+        );
+        let already = Verdict::without_checkin(matched(0.8), true);
+        assert_eq!(already.status(), FaceStatus::AlreadyCheckedIn);
+        assert_eq!(already.delegate_id(), Some(7));
+        assert_eq!(Verdict::Pending { score: 0.8 }.delegate_id(), None);
+        assert_eq!(
+            Verdict::without_checkin(Assessment::Unknown { score: None }, true),
+            Verdict::Unknown { score: 0.0 }
+        );
+        assert_eq!(
+            Verdict::without_checkin(Assessment::TooSmall, false).status(),
+            FaceStatus::Rejected
+        );
+    }
+
+    #[test]
+    fn every_verdict_has_its_own_status() {
+        let all = [
+            Verdict::CheckedIn {
+                delegate_id: 1,
+                score: 1.0,
+            },
+            Verdict::AlreadyCheckedIn {
+                delegate_id: 1,
+                score: 1.0,
+            },
+            Verdict::Pending { score: 1.0 },
+            Verdict::Unknown { score: 1.0 },
+            Verdict::Rejected,
+        ];
+        let statuses: std::collections::HashSet<_> = all.iter().map(Verdict::status).collect();
+        assert_eq!(statuses.len(), FaceStatus::ALL.len());
+    }
+}

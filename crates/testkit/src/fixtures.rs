@@ -1,0 +1,56 @@
+//! The fixture portraits (`fixtures/README.md` has their provenance) and frames made from them.
+
+use std::path::PathBuf;
+
+use image::{imageops, Rgb, RgbImage};
+
+/// The repository's root (absolute, without `..`: browsers are given fixture paths to upload).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the repository exists")
+}
+
+/// `fixtures/faces/<name>`.
+pub fn fixture_path(name: &str) -> PathBuf {
+    repo_root().join("fixtures/faces").join(name)
+}
+
+pub fn fixture_bytes(name: &str) -> Vec<u8> {
+    let path = fixture_path(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn fixture(name: &str) -> RgbImage {
+    image::load_from_memory(&fixture_bytes(name))
+        .expect("fixture decodes")
+        .to_rgb8()
+}
+
+pub fn jpeg(img: &RgbImage) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("JPEG encodes");
+    out.into_inner()
+}
+
+/// An empty 640x480 kiosk frame: a grey wall of the given level.
+pub fn empty_frame(level: u8) -> RgbImage {
+    RgbImage::from_pixel(640, 480, Rgb([level, level, level]))
+}
+
+/// A 640x480 frame (grey wall) with the portrait scaled to `height` pixels at (x, y).
+pub fn frame_image(name: &str, height: u32, x: i64, y: i64) -> RgbImage {
+    let p = fixture(name);
+    let w = p.width() * height / p.height();
+    let small = imageops::resize(&p, w, height, imageops::FilterType::Triangle);
+    let mut f = empty_frame(120);
+    imageops::overlay(&mut f, &small, x, y);
+    f
+}
+
+/// [`frame_image`] as JPEG bytes, as a kiosk sends it.
+pub fn frame_with(name: &str, height: u32, x: i64, y: i64) -> Vec<u8> {
+    jpeg(&frame_image(name, height, x, y))
+}

@@ -1,0 +1,12 @@
+//! What rollcall's tests and benchmarks share, so that each is written once:
+//!
+//! - [`fixtures`]: the public-domain portraits in `fixtures/faces/` and kiosk frames made from them;
+//! - [`pg`]: a fresh PostgreSQL schema per test (when `ROLLCALL_TEST_PG_URL` is set);
+//! - [`TestServer`]: a real server on 127.0.0.1 with real models, a token per role, and HTTP helpers.
+
+pub mod fixtures;
+pub mod pg;
+mod server;
+
+pub use fixtures::{fixture, fixture_bytes, fixture_path, frame_with, jpeg};
+pub use server::{TestServer, ROLES};
