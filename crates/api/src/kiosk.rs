@@ -17,15 +17,19 @@ pub enum FaceStatus {
     Unknown,
     /// The face is too small to judge.
     Rejected,
+    /// The face does not look like a live person in front of the camera (a photo or a screen held
+    /// up to it): never checked in; staff are alerted.
+    SpoofSuspected,
 }
 
 impl FaceStatus {
-    pub const ALL: [FaceStatus; 5] = [
+    pub const ALL: [FaceStatus; 6] = [
         FaceStatus::CheckedIn,
         FaceStatus::AlreadyCheckedIn,
         FaceStatus::Pending,
         FaceStatus::Unknown,
         FaceStatus::Rejected,
+        FaceStatus::SpoofSuspected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,6 +39,7 @@ impl FaceStatus {
             FaceStatus::Pending => "pending",
             FaceStatus::Unknown => "unknown",
             FaceStatus::Rejected => "rejected",
+            FaceStatus::SpoofSuspected => "spoof_suspected",
         }
     }
 }

@@ -17,9 +17,9 @@ pub use delegates::{
 pub use error::{ErrorBody, ErrorDetail};
 pub use kiosk::{FaceAnswer, FaceStatus, FrameAnswer, FrameQuery, Health};
 pub use sittings::{
-    Attendance, AttendanceEvent, AttendanceSnapshot, CheckinRecord, CheckinStatus, DelegationCount,
-    EventKind, ManualCheckin, ManualCheckinAnswer, NewSitting, QuorumRule, QuorumSpec,
-    RemoveCheckinQuery, Sitting, SittingStatus,
+    Alert, AlertKind, Attendance, AttendanceEvent, AttendanceSnapshot, CheckinRecord,
+    CheckinStatus, DelegationCount, EventKind, KioskRef, ManualCheckin, ManualCheckinAnswer,
+    NewSitting, QuorumRule, QuorumSpec, RemoveCheckinQuery, Sitting, SittingStatus,
 };
 
 /// Every API route is under this prefix.

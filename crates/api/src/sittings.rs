@@ -185,3 +185,32 @@ pub struct AttendanceEvent {
     pub required: i64,
     pub quorum_reached: bool,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// A kiosk saw a face that does not look live (a photo or a screen held up to it).
+    SpoofSuspected,
+}
+
+/// The kiosk an alert comes from: its token's id and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KioskRef {
+    pub token_id: i64,
+    pub name: String,
+}
+
+/// Something staff should look at now, sent to dashboards and desks as the `alert` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Alert {
+    pub sitting_id: i64,
+    pub kind: AlertKind,
+    pub kiosk: KioskRef,
+    /// The delegate the face resembled, if it matched one confidently (whom the attack tried to
+    /// check in). No photo is ever sent.
+    pub delegate: Option<crate::DelegateRef>,
+    /// The liveness score, 0 (a photo) to 1 (a live person).
+    pub liveness: f32,
+    /// Capture time, Unix milliseconds.
+    pub at: i64,
+}

@@ -1,31 +1,39 @@
 //! The settings the check-in rules read (the server's `[recognition]` and `[enrolment]` sections).
 
+use std::path::PathBuf;
+
+use rollcall_gallery::Block;
+use rollcall_vision::{BoxMapping, DLIB_DIM, SFACE_DIM};
 use serde::Deserialize;
 
-/// How a kiosk face becomes a check-in. Scores are AS-normalised cosines (docs/accuracy.md).
+/// How a kiosk face becomes a check-in (docs/accuracy.md explains each setting and what it bought).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RecognitionConfig {
     /// Smallest face side the detector looks for, pixels.
     pub min_face: f32,
-    /// A face matches its top delegate at or above this score: `thr_1e-3` of `rollcall eval` on
-    /// LFW-dev (0.0424), rounded up, i.e. about one impostor in a thousand passes a single frame.
-    pub match_threshold: f32,
-    /// ... and only when the second-best delegate scores at least this much lower.
+    /// Share of SFace in the fused score: `(1 - w) * dlib + w * sface`, each AS-normalised on its
+    /// own once the gallery is large enough. 0 runs dlib alone (and does not load SFace).
+    pub sface_weight: f32,
+    /// The share of impostors a single frame may let past, whatever the number enrolled: the match
+    /// threshold is derived from it and the gallery's size through the calibration (0.001: one in a
+    /// thousand per frame; a check-in needs `frames_required` agreeing frames).
+    pub fpir: f64,
+    /// Score curves the thresholds are derived from (`rollcall eval DATASET --write-calibration
+    /// FILE`); unset: the built-in curves, measured on LFW-dev.
+    pub calibration: Option<PathBuf>,
+    /// A match must also beat the second-best delegate by this much.
     pub margin: f32,
-    /// AS-norm needs a cohort of other people. Until the gallery holds this many templates, raw
-    /// cosines are used instead, with `raw_match_threshold`.
+    /// Below this many enrolled templates scores are raw fused cosines; from it on they are
+    /// AS-normalised against the gallery (which then is a cohort large enough to mean something).
     pub min_cohort: usize,
-    /// Raw-cosine threshold for small galleries: `thr_1e-3` of `rollcall eval ... --norm none` on
-    /// LFW-dev (0.9501), rounded up.
-    pub raw_match_threshold: f32,
+    /// AS-norm averages this share of the best cohort scores (10 of 830 on LFW-dev).
+    pub cohort_share: f32,
     /// Frames from one kiosk that must agree within `window_ms` before the check-in is written.
     pub frames_required: usize,
     pub window_ms: i64,
     /// Faces with eyes closer than this (pixels) are too small to judge: status `rejected`.
     pub min_inter_eye: f32,
-    /// AS-norm: best cohort scores averaged per side.
-    pub cohort_top_n: usize,
     /// Largest cohort kept in memory (a sample of the gallery beyond that).
     pub cohort_max: usize,
     /// Extra chip scales averaged into enrolment templates (offline, no kiosk cost).
@@ -39,18 +47,92 @@ impl Default for RecognitionConfig {
     fn default() -> Self {
         RecognitionConfig {
             min_face: 40.0,
-            match_threshold: 0.043,
-            margin: 0.010,
-            min_cohort: 100,
-            raw_match_threshold: 0.951,
+            sface_weight: 0.25,
+            fpir: 0.001,
+            calibration: None,
+            margin: 0.0,
+            min_cohort: 400,
+            cohort_share: rollcall_gallery::DEFAULT_COHORT_SHARE,
             frames_required: 2,
             window_ms: 3000,
             min_inter_eye: 20.0,
-            cohort_top_n: rollcall_gallery::DEFAULT_COHORT_TOP_N,
             cohort_max: 5000,
             enrol_scales: vec![1.1, 0.95],
             probe_scales: Vec::new(),
         }
+    }
+}
+
+impl RecognitionConfig {
+    /// The fused template's blocks: dlib's descriptor, then SFace's feature, with their weights.
+    pub fn blocks(&self) -> Vec<Block> {
+        let w = self.sface_weight.clamp(0.0, 1.0);
+        vec![
+            Block {
+                range: 0..DLIB_DIM,
+                weight: 1.0 - w,
+            },
+            Block {
+                range: DLIB_DIM..DLIB_DIM + SFACE_DIM,
+                weight: w,
+            },
+        ]
+    }
+
+    /// What a score means under these settings for templates of `model_id`: calibration curves are
+    /// valid only for the scoring they were measured with.
+    pub fn scoring_id(&self, model_id: &str) -> String {
+        format!(
+            "{model_id}; dlib {} + sface {}; cohort share {:.4}",
+            1.0 - self.sface_weight.clamp(0.0, 1.0),
+            self.sface_weight.clamp(0.0, 1.0),
+            self.cohort_share
+        )
+    }
+}
+
+/// Liveness: a kiosk face whose live probability is below `threshold` is never checked in.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LivenessConfig {
+    /// Score every kiosk face (and enrolment photo) for liveness.
+    pub enabled: bool,
+    /// Faces scoring below this are suspected presentation attacks (docs/liveness.md: chosen on
+    /// pad-dev where 5% of live people would be turned away; recalibrate with `rollcall eval-pad`).
+    pub threshold: f32,
+    /// Enrolment photos below `threshold` are refused too (`spoof_suspected`).
+    pub check_enrolment: bool,
+    /// How an MTCNN box maps to the box the models were trained on (Minivision's RetinaFace):
+    /// centre shift as a share of the box's width and height, and size factors.
+    pub box_dx: f32,
+    pub box_dy: f32,
+    pub box_sw: f32,
+    pub box_sh: f32,
+}
+
+impl Default for LivenessConfig {
+    fn default() -> Self {
+        LivenessConfig {
+            enabled: true,
+            threshold: 0.64,
+            check_enrolment: true,
+            box_dx: 0.01,
+            box_dy: 0.06,
+            box_sw: 1.13,
+            box_sh: 0.90,
+        }
+    }
+}
+
+impl LivenessConfig {
+    /// The pipeline's liveness setting: the box mapping, or `None` when liveness is off.
+    pub fn mapping(&self) -> Option<BoxMapping> {
+        self.enabled.then_some(BoxMapping {
+            dx: self.box_dx,
+            dy: self.box_dy,
+            sw: self.box_sw,
+            sh: self.box_sh,
+        })
     }
 }
 

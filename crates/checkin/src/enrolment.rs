@@ -3,7 +3,7 @@
 
 use rollcall_vision::{largest_faces, Face};
 
-use crate::{CheckinError, GateConfig, Recognizer};
+use crate::{CheckinError, GateConfig, LivenessConfig, Recognizer};
 
 /// Why a photo cannot be enrolled. Each has a stable machine-readable code.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +29,11 @@ pub enum Refusal {
         delegate_id: i64,
         score: f32,
     },
+    /// The photo does not look like a live capture (a picture of a photo or a screen).
+    SpoofSuspected {
+        liveness: f32,
+        needed: f32,
+    },
 }
 
 impl Refusal {
@@ -40,6 +45,7 @@ impl Refusal {
             Refusal::Blurry { .. } => "blurry",
             Refusal::NotFrontal { .. } => "not_frontal",
             Refusal::DuplicateOf { .. } => "duplicate_of",
+            Refusal::SpoofSuspected { .. } => "spoof_suspected",
         }
     }
 }
@@ -67,6 +73,11 @@ impl std::fmt::Display for Refusal {
                 "the face is turned (frontal {frontal:.2}, at least {needed:.2} needed)"
             ),
             Refusal::DuplicateOf { .. } => write!(f, "this face already matches another delegate"),
+            Refusal::SpoofSuspected { liveness, needed } => write!(
+                f,
+                "the photo looks like a picture of a photo or a screen (liveness {liveness:.2}, at \
+                 least {needed:.2} needed): photograph the delegate in person"
+            ),
         }
     }
 }
@@ -80,7 +91,15 @@ pub fn main_face(faces: Vec<Face>, gate: &GateConfig) -> Option<Face> {
 }
 
 /// The gate's judgement of the faces found in a photo: the one face to enrol, or why not.
-pub fn gate(faces: Vec<Face>, gate: &GateConfig) -> Result<Face, Refusal> {
+/// `live_threshold`: the liveness a face needs, when enrolment photos are checked. It is judged
+/// after size and sharpness (a small or blurred face scores low whatever it is, and a retake fixes
+/// that) but before pose: a photo held up to the camera is often tilted too, and staff must hear
+/// the reason that matters.
+pub fn gate(
+    faces: Vec<Face>,
+    gate: &GateConfig,
+    live_threshold: Option<f32>,
+) -> Result<Face, Refusal> {
     let faces = largest_faces(faces, gate.min_detector_score);
     let Some(main) = faces.first().cloned() else {
         return Err(Refusal::NoFace);
@@ -107,6 +126,16 @@ pub fn gate(faces: Vec<Face>, gate: &GateConfig) -> Result<Face, Refusal> {
             needed: gate.min_sharpness,
         });
     }
+    if let Some(needed) = live_threshold {
+        // A face the pipeline did not score is not taken for live.
+        let live = main.liveness.unwrap_or(0.0);
+        if live < needed {
+            return Err(Refusal::SpoofSuspected {
+                liveness: live,
+                needed,
+            });
+        }
+    }
     if q.frontal < gate.min_frontal {
         return Err(Refusal::NotFrontal {
             frontal: q.frontal,
@@ -116,14 +145,18 @@ pub fn gate(faces: Vec<Face>, gate: &GateConfig) -> Result<Face, Refusal> {
     Ok(main)
 }
 
-/// The whole gate for delegate `delegate_id`: the face rules, then no other delegate may match it.
+/// The whole gate for delegate `delegate_id`: the face rules, liveness (when enrolment photos are
+/// checked), then no other delegate may match it.
 pub fn admit(
     faces: Vec<Face>,
     delegate_id: i64,
     config: &GateConfig,
+    liveness: &LivenessConfig,
     recognizer: &Recognizer,
 ) -> Result<Result<Face, Refusal>, CheckinError> {
-    let face = match gate(faces, config) {
+    let live_threshold =
+        (liveness.enabled && liveness.check_enrolment).then_some(liveness.threshold);
+    let face = match gate(faces, config, live_threshold) {
         Ok(f) => f,
         Err(r) => return Ok(Err(r)),
     };
@@ -164,13 +197,14 @@ mod tests {
                 detector_score: 0.99,
             },
             embedding: [0.0; EMBEDDING_DIM],
+            liveness: None,
         }
     }
 
     #[test]
     fn each_rule_refuses_with_its_code() {
         let g = GateConfig::default();
-        let code = |faces| gate(faces, &g).unwrap_err().code();
+        let code = |faces| gate(faces, &g, None).unwrap_err().code();
         assert_eq!(code(vec![]), "no_face");
         assert_eq!(
             code(vec![face(60.0, 50.0, 1.0), face(40.0, 50.0, 1.0)]),
@@ -179,10 +213,42 @@ mod tests {
         assert_eq!(code(vec![face(20.0, 50.0, 1.0)]), "face_too_small");
         assert_eq!(code(vec![face(60.0, 5.0, 1.0)]), "blurry");
         assert_eq!(code(vec![face(60.0, 50.0, 0.2)]), "not_frontal");
-        let ok = gate(vec![face(60.0, 50.0, 1.0), face(20.0, 50.0, 1.0)], &g).unwrap();
+        let ok = gate(vec![face(60.0, 50.0, 1.0), face(20.0, 50.0, 1.0)], &g, None).unwrap();
         assert_eq!(
             ok.quality.inter_eye, 60.0,
             "a small face behind is not a second person"
+        );
+    }
+
+    #[test]
+    fn a_suspected_photo_of_a_photo_is_named_before_its_pose() {
+        let g = GateConfig::default();
+        let spoof = |live: Option<f32>, sharpness, frontal| {
+            let mut f = face(60.0, sharpness, frontal);
+            f.liveness = live;
+            gate(vec![f], &g, Some(0.64))
+        };
+        assert_eq!(
+            spoof(Some(0.1), 50.0, 0.2).unwrap_err().code(),
+            "spoof_suspected"
+        );
+        assert_eq!(
+            spoof(None, 50.0, 1.0).unwrap_err().code(),
+            "spoof_suspected"
+        );
+        // Blur lowers a live face's score too: blur is the reason given.
+        assert_eq!(spoof(Some(0.1), 5.0, 1.0).unwrap_err().code(), "blurry");
+        assert_eq!(
+            spoof(Some(0.9), 50.0, 0.2).unwrap_err().code(),
+            "not_frontal"
+        );
+        assert!(spoof(Some(0.9), 50.0, 1.0).is_ok());
+        // Too small to judge: the size is the reason, whatever the score.
+        let mut tiny = face(20.0, 50.0, 1.0);
+        tiny.liveness = Some(0.1);
+        assert_eq!(
+            gate(vec![tiny], &g, Some(0.64)).unwrap_err().code(),
+            "face_too_small"
         );
     }
 

@@ -15,6 +15,7 @@
 //!
 //! Nothing here performs I/O: the server and the CLI feed it faces and stored rows.
 
+pub mod calibration;
 mod config;
 mod decide;
 pub mod enrolment;
@@ -24,8 +25,9 @@ mod recognizer;
 pub mod roster;
 pub mod verdict;
 
-pub use config::{GateConfig, RecognitionConfig};
-pub use decide::Decider;
+pub use calibration::Calibration;
+pub use config::{GateConfig, LivenessConfig, RecognitionConfig};
+pub use decide::{same_capture, Decider, Sighting};
 pub use error::CheckinError;
 pub use recognizer::{Candidates, Match, Recognizer};
-pub use verdict::{assess, Assessment, Verdict};
+pub use verdict::{assess, assess_at, Assessment, Verdict};

@@ -2,11 +2,18 @@
 //! those biases come from, and the threshold on the scale of the scores. The server and
 //! `rollcall eval` both score through [`Recognizer::best_match`], so the accuracy eval reports is
 //! measured on the code that decides check-ins.
+//!
+//! A template is the embedders' unit vectors side by side; a score is their cosines added with the
+//! configured weights (the query's blocks are weighted, the stored rows are not). Below `min_cohort`
+//! templates the scores are raw; from it on each embedder's part is AS-normalised against the gallery.
+//! The threshold comes from the calibration for the current number of templates, so that the
+//! configured share of impostors per frame holds at every gallery size (`calibration`).
 
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use rollcall_gallery::{Cohort, Gallery, ScanMode};
+use rollcall_gallery::{Block, Cohort, Gallery, ScanMode};
 
+use crate::calibration::Calibration;
 use crate::{CheckinError, RecognitionConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,28 +55,50 @@ pub struct Recognizer {
     /// One change at a time (a full load, an added template, a removal): a change computed from one
     /// snapshot must not be swapped in over another writer's. Holds the number of changes so far.
     writer: Mutex<u64>,
-    cohort_top_n: usize,
+    blocks: Vec<Block>,
+    cohort_share: f32,
     cohort_max: usize,
     min_cohort: usize,
-    match_threshold: f32,
-    raw_match_threshold: f32,
+    fpir: f64,
+    calibration: Arc<Calibration>,
 }
 
 impl Recognizer {
-    /// An empty recognizer for embeddings of length `dim`.
-    pub fn new(dim: usize, cfg: &RecognitionConfig) -> Result<Self, CheckinError> {
+    /// An empty recognizer for embeddings of length `dim` (the blocks of `cfg` must fit in it),
+    /// with thresholds from `calibration`.
+    pub fn new(
+        dim: usize,
+        cfg: &RecognitionConfig,
+        calibration: Arc<Calibration>,
+    ) -> Result<Self, CheckinError> {
+        Self::with_blocks(dim, cfg.blocks(), cfg, calibration)
+    }
+
+    /// A recognizer whose embeddings are made of `blocks` (each scored with its weight).
+    pub fn with_blocks(
+        dim: usize,
+        blocks: Vec<Block>,
+        cfg: &RecognitionConfig,
+        calibration: Arc<Calibration>,
+    ) -> Result<Self, CheckinError> {
         Ok(Recognizer {
             dim,
             index: RwLock::new(Arc::new(Index {
                 gallery: Arc::new(Gallery::new(dim)),
-                cohort: Arc::new(Cohort::new(dim, cfg.cohort_top_n, std::iter::empty())?),
+                cohort: Arc::new(Cohort::with_blocks(
+                    dim,
+                    blocks.clone(),
+                    cfg.cohort_share,
+                    std::iter::empty(),
+                )?),
             })),
             writer: Mutex::new(0),
-            cohort_top_n: cfg.cohort_top_n,
+            blocks,
+            cohort_share: cfg.cohort_share,
             cohort_max: cfg.cohort_max,
             min_cohort: cfg.min_cohort,
-            match_threshold: cfg.match_threshold,
-            raw_match_threshold: cfg.raw_match_threshold,
+            fpir: cfg.fpir,
+            calibration,
         })
     }
 
@@ -127,9 +156,10 @@ impl Recognizer {
     fn rebuild(&self, templates: &[(i64, &[f32])]) -> Result<usize, CheckinError> {
         // The cohort is the gallery itself, or an evenly spaced sample of it when it is larger.
         let step = templates.len().div_ceil(self.cohort_max.max(1)).max(1);
-        let cohort = Cohort::new(
+        let cohort = Cohort::with_blocks(
             self.dim,
-            self.cohort_top_n,
+            self.blocks.clone(),
+            self.cohort_share,
             templates
                 .iter()
                 .step_by(step)
@@ -242,16 +272,32 @@ impl Recognizer {
     /// come from one cohort snapshot, so an enrolment that switches between raw and AS-normalised
     /// scoring mid-request cannot pair scores of one kind with the threshold of the other.
     pub fn candidates(&self, embedding: &[f32], k: usize) -> Result<Candidates, CheckinError> {
+        self.candidates_at(embedding, k, self.fpir)
+    }
+
+    /// [`Recognizer::candidates`] with the threshold for another share of impostors per frame
+    /// (`rollcall eval` measures several).
+    pub fn candidates_at(
+        &self,
+        embedding: &[f32],
+        k: usize,
+        fpir: f64,
+    ) -> Result<Candidates, CheckinError> {
         let index = self.snapshot();
         let cohort = &index.cohort;
-        let (threshold, offset) = if self.normalises(cohort) {
-            (self.match_threshold, cohort.probe_offset(embedding)?)
+        let normalised = self.normalises(cohort);
+        let threshold = self
+            .calibration
+            .threshold(normalised, index.gallery.len(), fpir);
+        let offset = if normalised {
+            cohort.probe_offset(embedding)?
         } else {
-            (self.raw_match_threshold, 0.0)
+            0.0
         };
+        let query = self.weighted(embedding);
         let hits = index
             .gallery
-            .search(embedding, k, ScanMode::Exact)?
+            .search(&query, k, ScanMode::Exact)?
             .into_iter()
             .map(|h| (h.id as i64, h.score + offset))
             .collect();
@@ -260,7 +306,16 @@ impl Recognizer {
 
     /// The best delegate for an embedding, with the runner-up's score and the threshold.
     pub fn best_match(&self, embedding: &[f32]) -> Result<Option<Match>, CheckinError> {
-        let c = self.candidates(embedding, 2)?;
+        self.best_match_at(embedding, self.fpir)
+    }
+
+    /// [`Recognizer::best_match`] with the threshold for another share of impostors per frame.
+    pub fn best_match_at(
+        &self,
+        embedding: &[f32],
+        fpir: f64,
+    ) -> Result<Option<Match>, CheckinError> {
+        let c = self.candidates_at(embedding, 2, fpir)?;
         Ok(c.hits.first().map(|&(delegate_id, score)| Match {
             delegate_id,
             score,
@@ -280,6 +335,28 @@ impl Recognizer {
         Ok(c.hits
             .into_iter()
             .find(|&(other, score)| other != delegate_id && score >= c.threshold))
+    }
+
+    /// The query with each embedder's part multiplied by its weight, so that its inner product
+    /// with a stored template is the weighted sum of the embedders' cosines.
+    fn weighted(&self, embedding: &[f32]) -> Vec<f32> {
+        let mut q = embedding.to_vec();
+        for b in &self.blocks {
+            if let Some(part) = q.get_mut(b.range.clone()) {
+                part.iter_mut().for_each(|x| *x *= b.weight);
+            }
+        }
+        q
+    }
+
+    /// The threshold scores are held to now (it depends on how many templates are enrolled).
+    pub fn threshold(&self) -> f32 {
+        let index = self.snapshot();
+        self.calibration.threshold(
+            self.normalises(&index.cohort),
+            index.gallery.len(),
+            self.fpir,
+        )
     }
 
     /// Templates in the searchable gallery.
@@ -305,6 +382,7 @@ impl Recognizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calibration::Curve;
 
     /// Unit vectors in `dim` dimensions: person `i` points mostly along axis `i`.
     fn person(i: usize, dim: usize, wobble: f32) -> Vec<f32> {
@@ -318,16 +396,37 @@ mod tests {
     fn config(min_cohort: usize) -> RecognitionConfig {
         RecognitionConfig {
             min_cohort,
-            cohort_top_n: 2,
-            raw_match_threshold: 0.9,
-            match_threshold: 0.05,
+            cohort_share: 0.5,
+            fpir: 0.01,
             ..RecognitionConfig::default()
         }
     }
 
+    /// Curves under which raw scores need 0.9 and normalised ones 0.05 at every size.
+    fn calibration() -> Arc<Calibration> {
+        let flat = |s: f64| Curve {
+            points: vec![[-1.0, s], [-6.0, s]],
+            tail_slope: 0.0,
+        };
+        Arc::new(Calibration {
+            scoring: "test".into(),
+            measured_on: "test".into(),
+            raw: flat(0.9),
+            normalised: flat(0.05),
+        })
+    }
+
+    fn recognizer(dim: usize, min_cohort: usize) -> Recognizer {
+        let block = Block {
+            range: 0..dim,
+            weight: 1.0,
+        };
+        Recognizer::with_blocks(dim, vec![block], &config(min_cohort), calibration()).unwrap()
+    }
+
     #[test]
     fn finds_the_enrolled_person_with_raw_cosines_in_a_small_gallery() {
-        let r = Recognizer::new(8, &config(100)).unwrap();
+        let r = recognizer(8, 100);
         let people: Vec<Vec<f32>> = (0..5).map(|i| person(i, 8, 0.0)).collect();
         r.load(
             people
@@ -346,7 +445,7 @@ mod tests {
 
     #[test]
     fn crossing_the_cohort_line_switches_to_as_norm_and_back() {
-        let r = Recognizer::new(8, &config(4)).unwrap();
+        let r = recognizer(8, 4);
         let people: Vec<Vec<f32>> = (0..4).map(|i| person(i, 8, 0.0)).collect();
         for (i, v) in people.iter().enumerate().take(3) {
             r.add(i as i64, v).unwrap();
@@ -360,7 +459,7 @@ mod tests {
         let before = r.best_match(&person(2, 8, 0.1)).unwrap().unwrap();
         assert_eq!(before.threshold, 0.05);
         // The same result as loading all four at once.
-        let fresh = Recognizer::new(8, &config(4)).unwrap();
+        let fresh = recognizer(8, 4);
         fresh
             .load(
                 people
@@ -382,7 +481,7 @@ mod tests {
 
     #[test]
     fn replacing_a_delegates_templates_keeps_the_others() {
-        let r = Recognizer::new(8, &config(100)).unwrap();
+        let r = recognizer(8, 100);
         let (a, b) = (person(1, 8, 0.0), person(1, 8, 0.3));
         r.add(1, &a).unwrap();
         r.add(1, &b).unwrap();
@@ -396,7 +495,7 @@ mod tests {
 
     #[test]
     fn a_face_already_enrolled_under_another_record_is_a_duplicate() {
-        let r = Recognizer::new(8, &config(100)).unwrap();
+        let r = recognizer(8, 100);
         r.add(1, &person(1, 8, 0.0)).unwrap();
         assert_eq!(r.duplicate_of(&person(1, 8, 0.05), 1).unwrap(), None);
         let (other, score) = r.duplicate_of(&person(1, 8, 0.05), 7).unwrap().unwrap();
@@ -407,7 +506,7 @@ mod tests {
 
     #[test]
     fn a_load_read_before_a_concurrent_change_is_not_swapped_in() {
-        let r = Recognizer::new(8, &config(100)).unwrap();
+        let r = recognizer(8, 100);
         let stale = r.generation();
         r.add(1, &person(1, 8, 0.0)).unwrap();
         let before_add: Vec<(i64, &[f32])> = Vec::new();
@@ -426,7 +525,7 @@ mod tests {
 
     #[test]
     fn an_empty_gallery_matches_nobody() {
-        let r = Recognizer::new(8, &config(100)).unwrap();
+        let r = recognizer(8, 100);
         assert!(r.is_empty());
         assert_eq!(r.best_match(&person(1, 8, 0.0)).unwrap(), None);
     }

@@ -3,13 +3,20 @@
 use rollcall_api::FaceStatus;
 use rollcall_vision::Face;
 
-use crate::{CheckinError, Match, RecognitionConfig, Recognizer};
+use crate::{CheckinError, LivenessConfig, Match, RecognitionConfig, Recognizer};
 
 /// What a single frame says about one face, before other frames and the roll are consulted.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Assessment {
     /// The eyes are closer than `min_inter_eye`: too small to judge either way.
     TooSmall,
+    /// Not a live person in front of the camera, by the liveness score. `resembles` is the
+    /// delegate the face matches confidently, if any: whom the attack tried to check in (for the
+    /// staff's alert only, never for the kiosk).
+    Spoof {
+        liveness: f32,
+        resembles: Option<Match>,
+    },
     /// Nobody matches well enough (the best score, when anyone is enrolled).
     Unknown { score: Option<f32> },
     /// The best delegate is above the threshold and clear of the runner-up by the margin.
@@ -21,28 +28,54 @@ impl Assessment {
     pub fn score(&self) -> f32 {
         match self {
             Assessment::TooSmall => 0.0,
+            Assessment::Spoof { resembles, .. } => resembles.map_or(0.0, |m| m.score),
             Assessment::Unknown { score } => score.unwrap_or(0.0),
             Assessment::Recognised(m) => m.score,
         }
     }
 }
 
-/// One face's assessment: the size rule, then the recognizer's best match against the threshold and
-/// the margin. The kiosk route and `rollcall eval`'s operating-point figures both call this.
+/// One face's assessment: the size rule, the liveness rule, then the recognizer's best match against
+/// the threshold and the margin. The kiosk route and `rollcall eval`'s operating-point figures both
+/// call this.
 pub fn assess(
     recognizer: &Recognizer,
     face: &Face,
     rules: &RecognitionConfig,
+    liveness: &LivenessConfig,
+) -> Result<Assessment, CheckinError> {
+    assess_at(recognizer, face, rules, liveness, rules.fpir)
+}
+
+/// [`assess`] at the threshold for another share of impostors per frame (`rollcall eval`).
+pub fn assess_at(
+    recognizer: &Recognizer,
+    face: &Face,
+    rules: &RecognitionConfig,
+    liveness: &LivenessConfig,
+    fpir: f64,
 ) -> Result<Assessment, CheckinError> {
     if face.quality.inter_eye < rules.min_inter_eye {
         return Ok(Assessment::TooSmall);
     }
-    Ok(match recognizer.best_match(&face.embedding)? {
-        Some(m) if m.is_confident(rules.margin) => Assessment::Recognised(m),
-        Some(m) => Assessment::Unknown {
+    let best = recognizer.best_match_at(&face.embedding, fpir)?;
+    let confident = best.filter(|m| m.is_confident(rules.margin));
+    if liveness.enabled {
+        // A face the pipeline did not score is not taken for live.
+        let live = face.liveness.unwrap_or(0.0);
+        if live < liveness.threshold {
+            return Ok(Assessment::Spoof {
+                liveness: live,
+                resembles: confident,
+            });
+        }
+    }
+    Ok(match (confident, best) {
+        (Some(m), _) => Assessment::Recognised(m),
+        (None, Some(m)) => Assessment::Unknown {
             score: Some(m.score),
         },
-        None => Assessment::Unknown { score: None },
+        (None, None) => Assessment::Unknown { score: None },
     })
 }
 
@@ -68,6 +101,11 @@ pub enum Verdict {
     },
     /// Too small to judge.
     Rejected,
+    /// Not live: never checked in. `resembles` is for the staff's alert, not for the kiosk.
+    SpoofSuspected {
+        liveness: f32,
+        resembles: Option<i64>,
+    },
 }
 
 impl Verdict {
@@ -76,6 +114,13 @@ impl Verdict {
     pub fn without_checkin(assessment: Assessment, already: bool) -> Verdict {
         match assessment {
             Assessment::TooSmall => Verdict::Rejected,
+            Assessment::Spoof {
+                liveness,
+                resembles,
+            } => Verdict::SpoofSuspected {
+                liveness,
+                resembles: resembles.map(|m| m.delegate_id),
+            },
             Assessment::Unknown { score } => Verdict::Unknown {
                 score: score.unwrap_or(0.0),
             },
@@ -94,6 +139,7 @@ impl Verdict {
             Verdict::Pending { .. } => FaceStatus::Pending,
             Verdict::Unknown { .. } => FaceStatus::Unknown,
             Verdict::Rejected => FaceStatus::Rejected,
+            Verdict::SpoofSuspected { .. } => FaceStatus::SpoofSuspected,
         }
     }
 
@@ -112,7 +158,7 @@ impl Verdict {
             | Verdict::AlreadyCheckedIn { score, .. }
             | Verdict::Pending { score }
             | Verdict::Unknown { score } => *score,
-            Verdict::Rejected => 0.0,
+            Verdict::Rejected | Verdict::SpoofSuspected { .. } => 0.0,
         }
     }
 }
@@ -151,6 +197,32 @@ mod tests {
     }
 
     #[test]
+    fn a_spoof_is_never_named_to_the_kiosk() {
+        let v = Verdict::without_checkin(
+            Assessment::Spoof {
+                liveness: 0.2,
+                resembles: Some(Match {
+                    delegate_id: 7,
+                    score: 0.9,
+                    runner_up: 0.0,
+                    threshold: 0.5,
+                }),
+            },
+            false,
+        );
+        assert_eq!(v.status(), FaceStatus::SpoofSuspected);
+        assert_eq!(v.delegate_id(), None);
+        assert_eq!(v.score(), 0.0);
+        assert!(matches!(
+            v,
+            Verdict::SpoofSuspected {
+                resembles: Some(7),
+                ..
+            }
+        ));
+    }
+
+    #[test]
     fn every_verdict_has_its_own_status() {
         let all = [
             Verdict::CheckedIn {
@@ -164,6 +236,10 @@ mod tests {
             Verdict::Pending { score: 1.0 },
             Verdict::Unknown { score: 1.0 },
             Verdict::Rejected,
+            Verdict::SpoofSuspected {
+                liveness: 0.1,
+                resembles: Some(1),
+            },
         ];
         let statuses: std::collections::HashSet<_> = all.iter().map(Verdict::status).collect();
         assert_eq!(statuses.len(), FaceStatus::ALL.len());

@@ -30,6 +30,9 @@ const PHOTOS: [(&str, &[u8]); 3] = [
     ),
 ];
 
+/// A printed photo held up to a camera (Minivision's Apache-2.0 sample; `fixtures/README.md`).
+const PRINT_ATTACK: &[u8] = include_bytes!("../../../fixtures/liveness/print.jpg");
+
 fn photo(name: &str) -> &'static [u8] {
     PHOTOS
         .iter()
@@ -44,28 +47,48 @@ fn portrait(name: &str) -> anyhow::Result<RgbImage> {
         .to_rgb8())
 }
 
-/// Frames of a walk-by: an empty hall, a delegate approaching (growing, moving), an unknown visitor.
+/// What a kiosk camera sees of a person standing at it: the portrait enlarged to fill the 640x480
+/// frame, `zoom` times more as they step closer.
+fn camera_view(person: &RgbImage, zoom: f32) -> RgbImage {
+    let cover = (640.0 / person.width() as f32).max(480.0 / person.height() as f32) * zoom;
+    let (w, h) = (
+        (person.width() as f32 * cover).round() as u32,
+        (person.height() as f32 * cover).round() as u32,
+    );
+    let big = imageops::resize(person, w, h, imageops::FilterType::Triangle);
+    let y = ((h - 480) as f32 * 0.15) as u32;
+    imageops::crop_imm(&big, (w - 640) / 2, y, 640, 480).to_image()
+}
+
+/// Frames of a walk-by: an empty hall, a delegate far away then stepping up to the kiosk, a printed
+/// photo held up to the camera, an unknown visitor.
 fn compose_walk_by(dir: &Path) -> anyhow::Result<usize> {
     std::fs::create_dir_all(dir)?;
     let hall = RgbImage::from_pixel(640, 480, Rgb([104, 110, 118]));
     let mut frames = vec![hall.clone(), hall.clone()];
-    for (name, steps) in [
-        (
-            "obama.jpg",
-            [(260u32, 420i64), (320, 300), (380, 180), (440, 80)],
-        ),
-        ("biden.jpg", [(300, 60), (360, 160), (420, 260), (460, 340)]),
-    ] {
-        let person = portrait(name)?;
-        for (h, x) in steps {
-            let w = person.width() * h / person.height();
-            let small = imageops::resize(&person, w, h, imageops::FilterType::Triangle);
-            let mut f = hall.clone();
-            imageops::overlay(&mut f, &small, x, 480 - h as i64);
-            frames.push(f);
-        }
-        frames.push(hall.clone());
-    }
+    let obama = portrait("obama.jpg")?;
+    // Far across the hall: too small to judge.
+    let far = imageops::resize(
+        &obama,
+        obama.width() / 4,
+        obama.height() / 4,
+        imageops::FilterType::Triangle,
+    );
+    let mut f = hall.clone();
+    imageops::overlay(&mut f, &far, 420, 480 - i64::from(far.height()));
+    frames.push(f);
+    frames.extend([1.0, 1.15, 1.3].map(|z| camera_view(&obama, z)));
+    frames.push(hall.clone());
+    // The sample is stored sideways with an EXIF rotation, as a phone saves it; a camera frame is
+    // upright, so decode it the way the server decodes uploads.
+    frames.push(
+        rollcall_vision::decode_image(PRINT_ATTACK, &rollcall_vision::DecodeLimits::default())
+            .context("decoding the print sample")?,
+    );
+    frames.push(hall.clone());
+    let biden = portrait("biden.jpg")?;
+    frames.extend([1.0, 1.15, 1.3].map(|z| camera_view(&biden, z)));
+    frames.push(hall.clone());
     for (i, f) in frames.iter().enumerate() {
         f.save(dir.join(format!("frame_{i:03}.jpg")))?;
     }
@@ -210,8 +233,8 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
 
     let frames = compose_walk_by(&tmp.path().join("walk-by"))?;
     println!(
-        "4. A kiosk replays a walk-by of {frames} frames (an empty hall, a delegate, an \
-        unknown visitor)..."
+        "4. A kiosk replays a walk-by of {frames} frames (an empty hall, a delegate, a printed \
+         photo held up, an unknown visitor)..."
     );
     let kiosk = KioskConfig {
         server: base.clone(),

@@ -5,6 +5,7 @@ mod demo;
 mod detect_cmd;
 mod enrol;
 mod eval;
+mod eval_pad;
 mod kiosk;
 mod serve;
 mod templates;
@@ -26,6 +27,8 @@ struct Cli {
 enum Command {
     /// Measure open-set 1:N identification accuracy on a folder-per-identity dataset (PROTOCOL.md).
     Eval(eval::EvalArgs),
+    /// Measure liveness (presentation-attack detection) on a labelled set (PAD-PROTOCOL.md).
+    EvalPad(eval_pad::EvalPadArgs),
     /// Detect faces in image files and print boxes, landmarks and quality as JSON lines.
     Detect(detect_cmd::DetectArgs),
     /// Run the check-in server (HTTP API).
@@ -45,16 +48,23 @@ enum Command {
 }
 
 fn main() {
+    let cli = Cli::parse();
+    // The demo narrates what happens itself (a suspected photo included); its server's warnings
+    // would repeat that between the lines.
+    let default_filter = match cli.command {
+        Command::Demo(_) => "error",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let result = match cli.command {
         Command::Eval(args) => eval::run(&args),
+        Command::EvalPad(args) => eval_pad::run(&args),
         Command::Detect(args) => detect_cmd::run(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::Enrol(args) => enrol::run(&args),

@@ -27,6 +27,10 @@ fn the_demo_runs_to_quorum_and_ends_by_itself() {
     );
     assert!(stdout.contains("duplicate_of"), "{stdout}");
     assert!(
+        stdout.contains("kiosk | Please see the registration desk\n"),
+        "the printed photo is turned away: {stdout}"
+    );
+    assert!(
         stdout.contains("2 of 4 eligible present; quorum needs 2: QUORUM REACHED"),
         "{stdout}"
     );

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use rollcall_api::FaceStatus;
-use rollcall_testkit::{fixture_bytes, TestServer};
+use rollcall_testkit::{captured, fixture_bytes, TestServer};
 use serde_json::Value;
 
 /// A folder-per-identity dataset from the fixtures: Obama enrolled from obama.jpg with two genuine
@@ -94,8 +94,9 @@ async fn eval_and_the_kiosk_route_score_a_probe_alike() {
     assert_eq!(srv.enrol(id, "obama.jpg").await.0, 201);
     srv.open_sitting(1, 2, "more_than").await;
     for (i, file) in ["obama2.jpg", "obama3.jpg", "biden.jpg"].iter().enumerate() {
-        // An hour apart: no two frames agree, so each answer is its own single-frame verdict.
-        let at = format!("2026-11-26T{:02}:00:00Z", 8 + i);
+        // Ten seconds apart (the window is three): no two frames agree, so each answer is its own
+        // single-frame verdict.
+        let at = captured(i as i64 * 10_000);
         let answer = srv
             .frame_answer(&format!("probe-{i}"), &at, fixture_bytes(file))
             .await;

@@ -15,7 +15,7 @@ pub mod kernels;
 mod quant;
 mod topk;
 
-pub use cohort::{Cohort, DEFAULT_COHORT_TOP_N};
+pub use cohort::{Block, Cohort, DEFAULT_COHORT_SHARE};
 pub use error::GalleryError;
 pub use gallery::{Gallery, GalleryStats, Hit, ScanMode, PARALLEL_MIN_ROWS};
 pub use kernels::{dot, dot_i8, Backend};

@@ -15,4 +15,4 @@ pub use client::{Client, Delivery};
 pub use queue::{DiskQueue, FrameMeta, QueueError};
 pub use scene::{SceneGate, Thumb};
 pub use source::{FolderSource, Frame, Next, Source};
-pub use worker::{greeting, run, KioskConfig, KioskError, Report, SourceSpec};
+pub use worker::{encode_frame, greeting, run, KioskConfig, KioskError, Report, SourceSpec};

@@ -79,10 +79,12 @@ pub fn greeting(face: &FaceAnswer) -> String {
         FaceStatus::Pending => "Please look at the camera".to_string(),
         FaceStatus::Unknown => "Not recognised: please see the registration desk".to_string(),
         FaceStatus::Rejected => "Please come closer to the camera".to_string(),
+        FaceStatus::SpoofSuspected => "Please see the registration desk".to_string(),
     }
 }
 
-fn encode(image: &image::RgbImage, max_width: u32) -> Vec<u8> {
+/// A frame as a kiosk sends it: at most `max_width` wide (triangle filter), JPEG quality 85.
+pub fn encode_frame(image: &image::RgbImage, max_width: u32) -> Vec<u8> {
     let scaled;
     let img = if image.width() > max_width {
         let h = image.height() * max_width / image.width();
@@ -138,7 +140,8 @@ pub async fn run(cfg: &KioskConfig, mut show: impl FnMut(&str)) -> Result<Report
                             thumb: Some(thumb),
                         };
                         report.captured += 1;
-                        let dropped = queue.push(&encode(&frame.image, cfg.max_width), &meta)?;
+                        let dropped =
+                            queue.push(&encode_frame(&frame.image, cfg.max_width), &meta)?;
                         if dropped > 0 {
                             report.dropped += dropped;
                             show(&format!("[queue full: dropped {dropped} oldest frame(s)]"));

@@ -5,18 +5,15 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rollcall_kiosk::{run, KioskConfig, SourceSpec};
-use rollcall_testkit::fixtures::{empty_frame, frame_image};
+use rollcall_testkit::fixtures::{camera_image, empty_frame};
 use rollcall_testkit::TestServer;
 
-/// A walk-by: the enrolled portrait at a few sizes and places, between empty frames.
+/// A walk-by: the enrolled delegate stepping closer to the camera, between empty frames.
 fn walk_by(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
-    for (i, (h, x)) in [(0, 0), (300, 60), (340, 160), (380, 260), (0, 0)]
-        .iter()
-        .enumerate()
-    {
-        let f = if *h > 0 {
-            frame_image("obama.jpg", *h, *x, 480 - i64::from(*h))
+    for (i, zoom) in [0.0, 1.0, 1.15, 1.3, 0.0].iter().enumerate() {
+        let f = if *zoom > 0.0 {
+            camera_image("obama.jpg", *zoom)
         } else {
             empty_frame(110)
         };

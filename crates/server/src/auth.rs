@@ -25,6 +25,8 @@ pub fn new_token() -> String {
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub token_id: i64,
+    /// The token's name ("door A", "desk 1"): for alerts that say where something happened.
+    pub token_name: String,
     pub role: Role,
 }
 
@@ -93,6 +95,7 @@ impl FromRequestParts<AppState> for Caller {
         })?;
         Ok(Caller {
             token_id: record.id,
+            token_name: record.name,
             role,
         })
     }

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use rollcall_checkin::{GateConfig, RecognitionConfig};
+use rollcall_checkin::{GateConfig, LivenessConfig, RecognitionConfig};
 use serde::Deserialize;
 
 #[derive(Clone, Deserialize)]
@@ -23,6 +23,7 @@ pub struct Config {
     pub workers: usize,
     pub queue: usize,
     pub recognition: RecognitionConfig,
+    pub liveness: LivenessConfig,
     pub enrolment: GateConfig,
     pub kiosk: Kiosk,
     pub tls_cert: Option<PathBuf>,
@@ -37,6 +38,9 @@ pub struct Kiosk {
     pub fps: f64,
     /// Frames are downscaled to this width before upload (faces 40+ px still fit at 640).
     pub frame_width: u32,
+    /// How far a frame's `captured_at` may lie before the sitting opened or after the server's
+    /// clock, milliseconds (kiosk clocks drift; beyond this a frame is refused with 422).
+    pub max_clock_skew_ms: i64,
 }
 
 impl Default for Kiosk {
@@ -44,6 +48,7 @@ impl Default for Kiosk {
         Kiosk {
             fps: 5.0,
             frame_width: 640,
+            max_clock_skew_ms: 30_000,
         }
     }
 }
@@ -61,6 +66,7 @@ impl Default for Config {
             workers: cores,
             queue: cores * 2,
             recognition: RecognitionConfig::default(),
+            liveness: LivenessConfig::default(),
             enrolment: GateConfig::default(),
             kiosk: Kiosk::default(),
             tls_cert: None,
@@ -84,6 +90,7 @@ impl std::fmt::Debug for Config {
             .field("workers", &self.workers)
             .field("queue", &self.queue)
             .field("recognition", &self.recognition)
+            .field("liveness", &self.liveness)
             .field("enrolment", &self.enrolment)
             .field("kiosk", &self.kiosk)
             .field("tls_cert", &self.tls_cert)
@@ -104,6 +111,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: toml::de::Error,
     },
+    #[error("{path}: {reason}")]
+    Calibration { path: String, reason: String },
     #[error("environment variable {name}={value:?}: {reason}")]
     Env {
         name: String,
@@ -165,7 +174,11 @@ impl Config {
         env!("ROLLCALL_WORKERS", self.workers);
         env!("ROLLCALL_QUEUE", self.queue);
         env!("ROLLCALL_MIN_FACE", self.recognition.min_face);
-        env!("ROLLCALL_MATCH_THRESHOLD", self.recognition.match_threshold);
+        env!("ROLLCALL_FPIR", self.recognition.fpir);
+        env!("ROLLCALL_SFACE_WEIGHT", self.recognition.sface_weight);
+        env!("ROLLCALL_CALIBRATION", some self.recognition.calibration);
+        env!("ROLLCALL_LIVENESS", self.liveness.enabled);
+        env!("ROLLCALL_LIVENESS_THRESHOLD", self.liveness.threshold);
         env!("ROLLCALL_MARGIN", self.recognition.margin);
         env!("ROLLCALL_FRAMES_REQUIRED", self.recognition.frames_required);
         env!("ROLLCALL_WINDOW_MS", self.recognition.window_ms);
@@ -184,9 +197,41 @@ impl Config {
             pipeline.models_dir = dir.clone();
         }
         pipeline.detector.min_face = self.recognition.min_face;
+        pipeline.sface = self.recognition.sface_weight > 0.0;
+        pipeline.liveness = self.liveness.mapping();
         pipeline.enrol_scales = self.recognition.enrol_scales.clone();
         pipeline.probe_scales = self.recognition.probe_scales.clone();
         pipeline
+    }
+
+    /// The score curves thresholds are derived from: `recognition.calibration`, or the built-in
+    /// ones; refused when they were measured for another way of scoring.
+    pub fn calibration(&self) -> Result<rollcall_checkin::Calibration, ConfigError> {
+        use rollcall_checkin::Calibration;
+        let calibration = match &self.recognition.calibration {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                Calibration::from_toml(&text).map_err(|e| ConfigError::Calibration {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })?
+            }
+            None => Calibration::default_curves(),
+        };
+        let scoring = self.recognition.scoring_id(&self.pipeline().model_id());
+        calibration
+            .check_scoring(&scoring)
+            .map_err(|e| ConfigError::Calibration {
+                path: self.recognition.calibration.as_ref().map_or_else(
+                    || "the built-in calibration".to_string(),
+                    |p| p.display().to_string(),
+                ),
+                reason: e.to_string(),
+            })?;
+        Ok(calibration)
     }
 
     /// Image decoding limits for photos and frames: the upload limit, and the decoder's defaults.
@@ -248,12 +293,21 @@ mod tests {
     }
 
     #[test]
+    fn a_calibration_for_other_settings_is_refused_with_the_fix() {
+        let mut cfg = Config::default();
+        cfg.recognition.sface_weight = 0.5;
+        let err = cfg.calibration().unwrap_err().to_string();
+        assert!(err.contains("--write-calibration"), "{err}");
+        cfg.recognition.calibration = Some("/nonexistent/calibration.toml".into());
+        assert!(cfg.calibration().is_err());
+    }
+
+    #[test]
     fn shipped_config_file_parses() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/rollcall.toml");
         let cfg = Config::load(Some(&path)).unwrap();
-        assert_eq!(
-            cfg.recognition.match_threshold,
-            RecognitionConfig::default().match_threshold
-        );
+        assert_eq!(cfg.recognition, RecognitionConfig::default());
+        cfg.calibration()
+            .expect("the shipped calibration fits the shipped settings");
     }
 }

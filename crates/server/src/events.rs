@@ -1,12 +1,28 @@
-//! Live attendance for dashboards: every check-in and correction is published to every open event
-//! stream.
+//! Live attendance for dashboards: every check-in and correction, and every alert for staff, is
+//! published to every open event stream.
 
-use rollcall_api::AttendanceEvent;
+use rollcall_api::{Alert, AttendanceEvent};
 use tokio::sync::broadcast;
+
+/// One thing an event stream tells its watchers.
+#[derive(Debug, Clone)]
+pub enum LiveEvent {
+    Attendance(AttendanceEvent),
+    Alert(Alert),
+}
+
+impl LiveEvent {
+    pub fn sitting_id(&self) -> i64 {
+        match self {
+            LiveEvent::Attendance(e) => e.sitting_id,
+            LiveEvent::Alert(a) => a.sitting_id,
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Events {
-    tx: broadcast::Sender<AttendanceEvent>,
+    tx: broadcast::Sender<LiveEvent>,
     closing: tokio::sync::watch::Sender<bool>,
 }
 
@@ -32,12 +48,12 @@ impl Events {
         }
     }
 
-    pub fn publish(&self, e: AttendanceEvent) {
+    pub fn publish(&self, e: LiveEvent) {
         // No subscriber is fine: nobody is watching.
         let _ = self.tx.send(e);
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<AttendanceEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.tx.subscribe()
     }
 }

@@ -63,6 +63,8 @@ pub enum StartError {
     Vision(#[from] rollcall_vision::VisionError),
     #[error("loading the gallery: {0}")]
     Gallery(#[from] rollcall_checkin::CheckinError),
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
     #[error("creating {path}: {source}")]
     DataDir {
         path: std::path::PathBuf,
@@ -82,9 +84,11 @@ impl AppState {
         }
         let store = Store::connect(&url).await?;
         let model_id: Arc<str> = config.pipeline().model_id().into();
+        let calibration = Arc::new(config.calibration()?);
         let recognizer = Arc::new(Recognizer::new(
             rollcall_vision::EMBEDDING_DIM,
             &config.recognition,
+            calibration,
         )?);
         // Subscribed before loading, so that no other server's change falls in between.
         let changes = store.template_changes().await?;

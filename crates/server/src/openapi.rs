@@ -21,6 +21,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "rollcall", description = "Face-recognition attendance check-in. Every /api/v1 \
         route needs a bearer token with a role: admin, staff, kiosk or presidium."),
+    components(schemas(rollcall_api::Alert)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -1,7 +1,7 @@
 use futures_util::StreamExt;
 use image::{imageops, Rgb, RgbImage};
 use reqwest::Method;
-use rollcall_testkit::{fixture, fixture_bytes, frame_with, jpeg, TestServer, ROLES};
+use rollcall_testkit::{captured, fixture, fixture_bytes, frame_with, jpeg, TestServer, ROLES};
 use serde_json::{json, Value};
 
 /// Every route with the roles allowed on it: each other role must get 403, no token 401.
@@ -307,18 +307,16 @@ async fn enrolment_refuses_a_turned_face_under_a_strict_pose_gate() {
 
 #[tokio::test]
 async fn walking_past_a_kiosk_checks_in_once_and_retries_are_idempotent() {
-    // With one enrolled person there is no cohort, so raw cosines and the strict raw threshold apply;
-    // the frames show the enrolment portrait at other sizes and places (recognition quality across
-    // photos is what `rollcall eval` measures; this test is about the decision flow).
-    for srv in TestServer::all(|_| {}).await {
+    // With one enrolled person there is no cohort, so raw cosines and the threshold for one template
+    // apply; the frames show the enrolment portrait at other sizes and places (recognition quality
+    // across photos is what `rollcall eval` measures; this test is about the decision flow). A
+    // portrait pasted on a plain wall looks to the liveness models like a photo held up to the
+    // camera, so liveness is off here; `liveness.rs` tests it.
+    for srv in TestServer::all(|c| c.liveness.enabled = false).await {
         let obama = srv.delegate("O", "Barack Obama", "USA").await;
         assert_eq!(srv.enrol(obama, "obama.jpg").await.0, 201);
         let (s, v) = srv
-            .frame(
-                "f0",
-                "2026-11-24T10:00:00Z",
-                frame_with("obama.jpg", 300, 100, 60),
-            )
+            .frame("f0", &captured(0), frame_with("obama.jpg", 300, 100, 60))
             .await;
         assert_eq!(
             (s, v["error"]["code"].as_str()),
@@ -326,13 +324,10 @@ async fn walking_past_a_kiosk_checks_in_once_and_retries_are_idempotent() {
             "{v}"
         );
         let sitting = srv.open_sitting(1, 2, "more_than").await;
+        let at: Vec<String> = (0..5).map(|i| captured(i * 1000)).collect();
 
         let (s, first) = srv
-            .frame(
-                "f1",
-                "2026-11-24T10:00:00Z",
-                frame_with("obama.jpg", 300, 100, 60),
-            )
+            .frame("f1", &at[0], frame_with("obama.jpg", 300, 100, 60))
             .await;
         assert_eq!(s, 200, "{first}");
         assert_eq!(
@@ -346,20 +341,12 @@ async fn walking_past_a_kiosk_checks_in_once_and_retries_are_idempotent() {
             "no name before confirmation"
         );
         let (_, again) = srv
-            .frame(
-                "f1",
-                "2026-11-24T10:00:00Z",
-                frame_with("obama.jpg", 300, 100, 60),
-            )
+            .frame("f1", &at[0], frame_with("obama.jpg", 300, 100, 60))
             .await;
         assert_eq!(again, first, "a retried frame gets the same answer");
 
         let (_, second) = srv
-            .frame(
-                "f2",
-                "2026-11-24T10:00:01+00:00",
-                frame_with("obama.jpg", 420, 250, 30),
-            )
+            .frame("f2", &at[1], frame_with("obama.jpg", 420, 250, 30))
             .await;
         assert_eq!(
             second["faces"][0]["status"], "checked_in",
@@ -368,11 +355,7 @@ async fn walking_past_a_kiosk_checks_in_once_and_retries_are_idempotent() {
         );
         assert_eq!(second["faces"][0]["delegate"]["full_name"], "Barack Obama");
         let (_, retry) = srv
-            .frame(
-                "f2",
-                "2026-11-24T10:00:01+00:00",
-                frame_with("obama.jpg", 420, 250, 30),
-            )
+            .frame("f2", &at[1], frame_with("obama.jpg", 420, 250, 30))
             .await;
         assert_eq!(
             retry, second,
@@ -380,26 +363,18 @@ async fn walking_past_a_kiosk_checks_in_once_and_retries_are_idempotent() {
         );
 
         let (_, third) = srv
-            .frame(
-                "f3",
-                "2026-11-24T10:00:02Z",
-                frame_with("obama.jpg", 360, 40, 100),
-            )
+            .frame("f3", &at[2], frame_with("obama.jpg", 360, 40, 100))
             .await;
         assert_eq!(third["faces"][0]["status"], "already_checked_in");
 
         let (_, unknown) = srv
-            .frame(
-                "f4",
-                "2026-11-24T10:00:03Z",
-                frame_with("biden.jpg", 480, 200, 0),
-            )
+            .frame("f4", &at[3], frame_with("biden.jpg", 480, 200, 0))
             .await;
         assert_eq!(unknown["faces"][0]["status"], "unknown", "{unknown}");
         let (_, empty) = srv
             .frame(
                 "f5",
-                "2026-11-24T10:00:04Z",
+                &at[4],
                 jpeg(&RgbImage::from_pixel(640, 480, Rgb([90, 90, 90]))),
             )
             .await;
@@ -421,11 +396,29 @@ async fn walking_past_a_kiosk_checks_in_once_and_retries_are_idempotent() {
         );
         assert_eq!(
             att["checkins"][0]["checked_in_at"].as_i64(),
-            Some(1_795_514_401_000),
+            Some(
+                chrono::DateTime::parse_from_rfc3339(&at[1])
+                    .unwrap()
+                    .timestamp_millis()
+            ),
             "the capture time is kept"
         );
+        // Frames captured before the sitting opened, or in the future, cannot count for it.
+        for (id, when) in [
+            ("old", "1999-01-01T00:00:00Z".to_string()),
+            ("future", captured(10 * 60 * 1000)),
+        ] {
+            let (s, v) = srv
+                .frame(id, &when, frame_with("obama.jpg", 300, 100, 60))
+                .await;
+            assert_eq!(
+                (s, v["error"]["code"].as_str()),
+                (422, Some("captured_at_out_of_range")),
+                "{id}: {v}"
+            );
+        }
 
-        let (s, v) = srv.frame("", "2026-11-24T10:00:00Z", vec![1, 2, 3]).await;
+        let (s, v) = srv.frame("", &at[0], vec![1, 2, 3]).await;
         assert_eq!(
             (s, v["error"]["code"].as_str()),
             (400, Some("invalid_frame_id"))
@@ -435,9 +428,7 @@ async fn walking_past_a_kiosk_checks_in_once_and_retries_are_idempotent() {
             (s, v["error"]["code"].as_str()),
             (400, Some("invalid_captured_at"))
         );
-        let (s, v) = srv
-            .frame("f10", "2026-11-24T10:00:00Z", b"not an image".to_vec())
-            .await;
+        let (s, v) = srv.frame("f10", &at[0], b"not an image".to_vec()).await;
         assert_eq!(
             (s, v["error"]["code"].as_str()),
             (422, Some("invalid_image"))
@@ -737,14 +728,15 @@ async fn server_sent_events_deliver_check_ins_with_counts() {
 /// Erasing one photo takes its template out of search and leaves the delegate's others in.
 #[tokio::test]
 async fn erasing_one_photo_keeps_the_delegates_other_photos_searchable() {
-    // Raw cosines (the default below 100 templates), and AS-norm over a tiny cohort, where erasing
-    // first changes the biases and then drops below the cohort minimum. (A 3-template cohort is no
-    // basis for a threshold, so that variant's duplicate gate is switched off.)
+    // Raw cosines (the default below min_cohort templates), and AS-norm over a tiny cohort, where
+    // erasing first changes the biases and then drops below the cohort minimum. (A 3-template cohort
+    // is no basis for a threshold, so that variant's duplicate gate is switched off by asking for a
+    // practically zero share of impostors.)
     let mut servers = TestServer::all(|_| {}).await;
     servers.extend(
         TestServer::all(|c| {
             c.recognition.min_cohort = 2;
-            c.recognition.match_threshold = f32::MAX;
+            c.recognition.fpir = 1e-30;
         })
         .await,
     );

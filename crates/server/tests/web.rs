@@ -10,8 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use image::{imageops, Rgb, RgbImage};
-use rollcall_testkit::{fixture, fixture_path, frame_with, TestServer};
+use image::{Rgb, RgbImage};
+use rollcall_testkit::fixtures::camera_image;
+use rollcall_testkit::{fixture_path, jpeg, TestServer};
 use serde_json::{json, Value};
 
 const SIZES: [(u32, u32); 2] = [(1920, 1080), (1024, 768)];
@@ -137,9 +138,15 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     let files = tempfile::tempdir().unwrap();
     let shots = screenshot_dir();
 
-    // Chromium's fake camera shows Joe Biden, at the desk and at the browser kiosk.
+    // Chromium's fake camera shows Joe Biden, at the desk and at the browser kiosk: a short loop of
+    // frames with him at slightly different distances, as a person in front of a camera moves (a
+    // still picture would be one capture however often it is sent, and never check anyone in).
     let y4m = files.path().join("biden.y4m");
-    write_y4m(&y4m, &camera_frame("biden.jpg"));
+    let loop_frames: Vec<RgbImage> = [1.0, 1.1, 1.2, 1.1]
+        .iter()
+        .map(|&zoom| camera_image("biden.jpg", zoom))
+        .collect();
+    write_y4m(&y4m, &loop_frames);
     let camera = [
         "--use-fake-device-for-media-stream".to_string(),
         "--use-fake-ui-for-media-stream".to_string(),
@@ -263,7 +270,7 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
                 &format!("/api/v1/kiosk/frames?kiosk_frame_id=web-{i}"),
                 "kiosk",
             )
-            .body(frame_with("obama.jpg", 300, 100, 60))
+            .body(jpeg(&camera_image("obama.jpg", 1.0 + 0.3 * i as f32)))
             .send()
             .await
             .unwrap();
@@ -639,22 +646,20 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-/// What the kiosk camera sees: the person a step from the camera, head and shoulders in a 640x480
-/// frame (the fixture is a full-length portrait, so it is enlarged and its lower part falls outside).
-fn camera_frame(name: &str) -> RgbImage {
-    let p = fixture(name);
-    let h = 1000;
-    let w = p.width() * h / p.height();
-    let big = imageops::resize(&p, w, h, imageops::FilterType::Triangle);
-    let mut f = RgbImage::from_pixel(640, 480, Rgb([110, 115, 120]));
-    imageops::overlay(&mut f, &big, (640 - w as i64) / 2, 0);
-    f
+/// YUV4MPEG2 frames (4:2:0, full-range BT.601), which Chromium's fake camera loops.
+fn write_y4m(path: &Path, frames: &[RgbImage]) {
+    let (w, h) = frames[0].dimensions();
+    let mut out = format!("YUV4MPEG2 W{w} H{h} F5:1 Ip A1:1 C420jpeg\n").into_bytes();
+    for img in frames {
+        out.extend(b"FRAME\n");
+        out.extend(yuv420(img));
+    }
+    std::fs::write(path, out).unwrap();
 }
 
-/// One-frame YUV4MPEG2 (4:2:0, full-range BT.601), which Chromium's fake camera loops.
-fn write_y4m(path: &Path, img: &RgbImage) {
+fn yuv420(img: &RgbImage) -> Vec<u8> {
     let (w, h) = img.dimensions();
-    let mut out = format!("YUV4MPEG2 W{w} H{h} F5:1 Ip A1:1 C420jpeg\nFRAME\n").into_bytes();
+    let mut out = Vec::new();
     let px = |x: u32, y: u32| {
         let p = img.get_pixel(x, y).0;
         (p[0] as f32, p[1] as f32, p[2] as f32)
@@ -694,5 +699,5 @@ fn write_y4m(path: &Path, img: &RgbImage) {
     }
     out.extend(u);
     out.extend(v);
-    std::fs::write(path, out).unwrap();
+    out
 }

@@ -214,3 +214,13 @@ export function randomId() {
   const b = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
+
+/** One alert for staff (a suspected photo or screen at a kiosk): where, when, whom it resembled.
+ *  Never a photo. */
+export function alertItem(a) {
+  const who = a.delegate ? `resembles ${a.delegate.full_name} (${a.delegate.delegation})` : 'resembles nobody enrolled';
+  return h('li', { class: 'alert-item' },
+    h('strong', {}, `Photo or screen suspected at ${a.kiosk.name}`),
+    h('span', {}, who),
+    h('time', {}, fmtTime(a.at)));
+}

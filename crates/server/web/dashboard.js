@@ -1,8 +1,9 @@
 // Presidium dashboard: the open sitting's attendance and quorum, live from the event stream.
 // No photos here: it shows names, delegations and counts only.
-import { $, h, api, subscribe, startPage, fmtTime } from '/assets/common.js';
+import { $, h, api, subscribe, startPage, fmtTime, alertItem } from '/assets/common.js';
 
 const RECENT = 12;
+const ALERTS = 4;
 let sitting = null;
 let stop = null;
 let refreshTimer = null;
@@ -79,6 +80,13 @@ function refreshSoon() {
   }, 1000);
 }
 
+function addAlert(a) {
+  const list = $('#alerts');
+  list.prepend(alertItem(a));
+  while (list.children.length > ALERTS) list.lastChild.remove();
+  $('#alerts-panel').hidden = false;
+}
+
 function onEvent(kind, data) {
   if (kind === 'lagged') return refreshSoon();
   let e;
@@ -87,6 +95,7 @@ function onEvent(kind, data) {
   } catch {
     return;
   }
+  if (kind === 'alert') return addAlert(e);
   renderCounts(e);
   if (kind === 'checkin') {
     const list = $('#recent');
@@ -114,6 +123,8 @@ function watch(s) {
     $('#sitting-time').textContent = '';
     $('#delegations').replaceChildren();
     $('#recent').replaceChildren();
+    $('#alerts').replaceChildren();
+    $('#alerts-panel').hidden = true;
     setLive('live');
     return;
   }

@@ -1,6 +1,6 @@
 // Staff enrolment desk: find or add delegates, enrol photos (file or camera) through the server's
 // quality gate, check people in by hand with a reason, bulk import, and (admins) run sittings.
-import { $, h, api, startPage, fmtTime, sleep, ApiError } from '/assets/common.js';
+import { $, h, api, startPage, fmtTime, sleep, ApiError, subscribe, alertItem } from '/assets/common.js';
 
 const SHOWN = 200;
 let role = null;
@@ -30,9 +30,36 @@ function errorText(e) {
   return e instanceof ApiError ? e.message : String(e);
 }
 
+let watched = null;
+let stopWatching = null;
+
+/** Alerts from the open sitting's kiosks (suspected photos or screens), as they happen. */
+function watchAlerts() {
+  const id = openSitting ? openSitting.id : null;
+  if (id === watched) return;
+  if (stopWatching) stopWatching();
+  stopWatching = null;
+  watched = id;
+  if (id === null) return;
+  stopWatching = subscribe(`/sittings/${id}/events`, (kind, data) => {
+    if (kind !== 'alert') return;
+    let a;
+    try {
+      a = JSON.parse(data);
+    } catch {
+      return;
+    }
+    const list = $('#alerts');
+    list.prepend(alertItem(a));
+    while (list.children.length > 5) list.lastChild.remove();
+    $('#alerts-panel').hidden = false;
+  }, () => {});
+}
+
 async function loadSittingState() {
   const list = await api('GET', '/sittings');
   openSitting = list.find((s) => s.status === 'open') || null;
+  watchAlerts();
   present = new Set();
   if (openSitting) {
     const att = await api('GET', `/sittings/${openSitting.id}/attendance`);

@@ -47,6 +47,11 @@ function answer(a, capturedMs) {
     show('welcome', `Welcome, ${names}`, `${delegations} · ${again ? 'already checked in' : 'checked in'}`);
     return;
   }
+  if (faces.some((f) => f.status === 'spoof_suspected')) {
+    unknownRun = 0;
+    show('unknown', 'Please see the registration desk', 'Check-in needs you in person, not a picture.');
+    return;
+  }
   if (faces.some((f) => f.status === 'pending')) {
     unknownRun = 0;
     if (Date.now() >= shownUntil) show('pending', 'One moment…', 'Keep looking at the camera', 1000);

@@ -54,3 +54,30 @@ pub fn frame_image(name: &str, height: u32, x: i64, y: i64) -> RgbImage {
 pub fn frame_with(name: &str, height: u32, x: i64, y: i64) -> Vec<u8> {
     jpeg(&frame_image(name, height, x, y))
 }
+
+/// What a kiosk camera sees of a person standing at it: the portrait enlarged to fill a 640x480
+/// frame (no edge of the photograph in view), `zoom` times more as they step closer.
+pub fn camera_image(name: &str, zoom: f32) -> RgbImage {
+    let p = fixture(name);
+    let cover = (640.0 / p.width() as f32).max(480.0 / p.height() as f32) * zoom.max(1.0);
+    let (w, h) = (
+        (p.width() as f32 * cover).round() as u32,
+        (p.height() as f32 * cover).round() as u32,
+    );
+    let big = imageops::resize(&p, w, h, imageops::FilterType::Triangle);
+    // Centred sideways; from a little below the top, where portraits have the head.
+    let x = (w - 640) / 2;
+    let y = ((h - 480) as f32 * 0.15) as u32;
+    imageops::crop_imm(&big, x, y, 640, 480).to_image()
+}
+
+/// [`camera_image`] as JPEG bytes.
+pub fn camera_frame(name: &str, zoom: f32) -> Vec<u8> {
+    jpeg(&camera_image(name, zoom))
+}
+
+/// `fixtures/liveness/<name>` as it is (`print.jpg`, a print attack; `live.jpg`, a live person).
+pub fn liveness_sample(name: &str) -> Vec<u8> {
+    let path = repo_root().join("fixtures/liveness").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

@@ -8,5 +8,14 @@ pub mod fixtures;
 pub mod pg;
 mod server;
 
-pub use fixtures::{fixture, fixture_bytes, fixture_path, frame_with, jpeg};
+pub use fixtures::{
+    camera_frame, fixture, fixture_bytes, fixture_path, frame_with, jpeg, liveness_sample,
+};
 pub use server::{TestServer, ROLES};
+
+/// A kiosk frame's `captured_at`: now plus `offset_ms`, RFC 3339 (frames must be captured while
+/// their sitting is open).
+pub fn captured(offset_ms: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::milliseconds(offset_ms))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -101,8 +101,19 @@ pub fn align_chip(img: &RgbImage, landmarks: &[[f32; 2]; 5]) -> RgbImage {
 pub fn align_chip_scaled(img: &RgbImage, landmarks: &[[f32; 2]; 5], scale: f32) -> RgbImage {
     let c = CHIP_SIZE as f32 / 2.0;
     let template = CHIP_TEMPLATE.map(|p| [c + (p[0] - c) * scale, c + (p[1] - c) * scale]);
-    let to_chip = similarity_transform(landmarks, &template);
-    let inv = to_chip.inverse();
+    warp_to(img, landmarks, &template, CHIP_SIZE)
+}
+
+/// Warps the face so that its five `landmarks` land on `template` in a `size` x `size` image:
+/// least-squares similarity, bilinear sampling, black outside the frame (as OpenCV's `warpAffine`
+/// with a constant border does, pixel centres at integer coordinates).
+pub fn warp_to(
+    img: &RgbImage,
+    landmarks: &[[f32; 2]; 5],
+    template: &[[f32; 2]; 5],
+    size: u32,
+) -> RgbImage {
+    let inv = similarity_transform(landmarks, template).inverse();
     let (w, h) = (img.width() as i64, img.height() as i64);
     let raw = img.as_raw();
     let px = |x: i64, y: i64| -> [f64; 3] {
@@ -112,7 +123,7 @@ pub fn align_chip_scaled(img: &RgbImage, landmarks: &[[f32; 2]; 5], scale: f32) 
         let i = ((y * w + x) * 3) as usize;
         [raw[i] as f64, raw[i + 1] as f64, raw[i + 2] as f64]
     };
-    RgbImage::from_fn(CHIP_SIZE, CHIP_SIZE, |u, v| {
+    RgbImage::from_fn(size, size, |u, v| {
         let [sx, sy] = inv.apply([u as f64, v as f64]);
         let (x0, y0) = (sx.floor(), sy.floor());
         let (fx, fy) = (sx - x0, sy - y0);

@@ -4,11 +4,12 @@ use image::RgbImage;
 
 use crate::align::align_chip_scaled;
 use crate::detect::{DetectorConfig, MtcnnDetector};
-use crate::embed::{mean_direction, Embedder, DLIB_DIM};
-use crate::faceres::{FaceresEmbedder, FACERES_DIM};
+use crate::embed::{l2_normalize, mean_direction, Embedder, DLIB_DIM};
 use crate::geometry::BBox;
+use crate::liveness::{BoxMapping, LivenessModels};
 use crate::quality::Quality;
 use crate::runtime::default_models_dir;
+use crate::sface::{sface_crop_scaled, SfaceEmbedder, SFACE_DIM};
 use crate::VisionError;
 
 #[derive(Debug, Clone)]
@@ -24,15 +25,16 @@ pub struct PipelineConfig {
     /// The same for kiosk frames and identification; empty by default (each scale adds an
     /// embedding to every frame's latency).
     pub probe_scales: Vec<f32>,
-    /// Side in pixels of the faceres input (trained at 224; smaller is faster, see docs/accuracy.md).
-    pub faceres_side: u32,
-    /// Weight of the faceres feature in the fused embedding: cosines add up as
-    /// `(dlib + w * faceres) / (1 + w)`. 0 leaves dlib's alone.
-    pub fusion_weight: f32,
+    /// Whether SFace runs beside dlib's ResNet; without it the SFace part of the embedding is zero.
+    pub sface: bool,
+    /// Whether every face gets a liveness score, and how the detector's box maps to the box the
+    /// liveness models expect (`liveness::BoxMapping`).
+    pub liveness: Option<BoxMapping>,
 }
 
-/// Length of the fused embedding: dlib's descriptor, then the weighted faceres feature.
-pub const EMBEDDING_DIM: usize = DLIB_DIM + FACERES_DIM;
+/// Length of the embedding: dlib's unit descriptor, then SFace's unit feature. How much each
+/// counts in a score is the recognizer's business (`rollcall-checkin`), not the pipeline's.
+pub const EMBEDDING_DIM: usize = DLIB_DIM + SFACE_DIM;
 
 /// What an image is analysed for: it decides which chip scales are embedded and averaged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,8 +54,8 @@ impl Default for PipelineConfig {
             intra_threads: 1,
             enrol_scales: vec![1.1, 0.95],
             probe_scales: Vec::new(),
-            faceres_side: 160,
-            fusion_weight: 0.05,
+            sface: true,
+            liveness: None,
         }
     }
 }
@@ -65,10 +67,9 @@ impl PipelineConfig {
     /// settings change how well a template is made, not the space, so they are not part of it.
     pub fn model_id(&self) -> String {
         format!(
-            "mtcnn+dlib-resnet128-v1/{}+faceres-{}/w{}",
+            "mtcnn+dlib-resnet128-v1/{}+{}",
             if self.flip { "flip" } else { "noflip" },
-            self.faceres_side,
-            self.fusion_weight
+            if self.sface { "sface-2021dec" } else { "none" }
         )
     }
 }
@@ -80,6 +81,9 @@ pub struct Face {
     pub landmarks: [[f32; 2]; 5],
     pub quality: Quality,
     pub embedding: [f32; EMBEDDING_DIM],
+    /// The probability that this is a live person in front of the camera (0 to 1), when the
+    /// pipeline scores liveness.
+    pub liveness: Option<f32>,
 }
 
 impl Face {
@@ -103,11 +107,11 @@ impl Face {
     }
 }
 
-/// Factors for dlib's unit vector and faceres's such that the joined vector has unit length and the
-/// cosine of two joined vectors is `(dlib + w * faceres) / (1 + w)`.
-fn fusion_factors(w: f32) -> (f32, f32) {
-    let n = (1.0 + w).sqrt();
-    (1.0 / n, w.sqrt() / n)
+/// Makes each embedder's part of an embedding a unit vector again (after averaging several, say).
+pub fn normalize_parts(embedding: &mut [f32; EMBEDDING_DIM]) {
+    let (dlib, sface) = embedding.split_at_mut(DLIB_DIM);
+    l2_normalize(dlib);
+    l2_normalize(sface);
 }
 
 /// The faces the detector is sure of (score >= `min_score`), largest first (by the distance between the
@@ -127,9 +131,9 @@ pub fn largest_faces(faces: Vec<Face>, min_score: f32) -> Vec<Face> {
 pub struct Pipeline {
     detector: MtcnnDetector,
     embedder: Embedder,
-    /// None when the fusion weight is 0 (dlib alone): its feature would be multiplied away.
-    faceres: Option<FaceresEmbedder>,
-    fusion_weight: f32,
+    /// None when SFace is off (dlib alone).
+    sface: Option<SfaceEmbedder>,
+    liveness: Option<LivenessModels>,
     enrol_scales: Vec<f32>,
     probe_scales: Vec<f32>,
 }
@@ -143,16 +147,22 @@ impl Pipeline {
                 config.intra_threads,
             )?,
             embedder: Embedder::load(&config.models_dir, config.flip, config.intra_threads)?,
-            faceres: if config.fusion_weight > 0.0 {
-                Some(FaceresEmbedder::load(
+            liveness: match config.liveness {
+                Some(mapping) => Some(LivenessModels::load(
                     &config.models_dir,
-                    config.faceres_side,
+                    mapping,
+                    config.intra_threads,
+                )?),
+                None => None,
+            },
+            sface: if config.sface {
+                Some(SfaceEmbedder::load(
+                    &config.models_dir,
                     config.intra_threads,
                 )?)
             } else {
                 None
             },
-            fusion_weight: config.fusion_weight.max(0.0),
             enrol_scales: config.enrol_scales.clone(),
             probe_scales: config.probe_scales.clone(),
         })
@@ -164,7 +174,7 @@ impl Pipeline {
     }
 
     /// Every face in the frame. dlib's part averages the standard chip with the chips at the
-    /// purpose's extra scales (all in one batch); faceres embeds the detector's box, with its mirror
+    /// purpose's extra scales (all in one batch); SFace embeds its own 112x112 crop, with its mirror
     /// image for enrolment photos (offline, so it costs no kiosk time). Both parts are L2-normalised,
     /// weighted and joined into one unit vector.
     pub fn analyze_for(
@@ -187,14 +197,31 @@ impl Pipeline {
             })
             .collect();
         let per_chip = self.embedder.embed(&chips)?;
-        let faceres = match &mut self.faceres {
-            Some(f) => {
-                let boxes: Vec<BBox> = detections.iter().map(|d| d.bbox).collect();
-                f.embed(img, &boxes, purpose == Purpose::Enrolment)?
+        let second = match &mut self.sface {
+            Some(s) => {
+                let crops: Vec<RgbImage> = detections
+                    .iter()
+                    .flat_map(|d| {
+                        scales
+                            .iter()
+                            .map(|&k| sface_crop_scaled(img, &d.landmarks, k))
+                    })
+                    .collect();
+                let per_crop = s.embed(&crops, purpose == Purpose::Enrolment)?;
+                per_crop
+                    .chunks_exact(scales.len())
+                    .map(|group| mean_direction(group.as_flattened()))
+                    .collect()
             }
-            None => vec![[0f32; FACERES_DIM]; detections.len()],
+            None => vec![[0f32; SFACE_DIM]; detections.len()],
         };
-        let (a, b) = fusion_factors(self.fusion_weight);
+        let liveness: Vec<Option<f32>> = match &mut self.liveness {
+            Some(models) => detections
+                .iter()
+                .map(|d| models.score(img, &d.bbox).map(Some))
+                .collect::<Result<_, _>>()?,
+            None => vec![None; detections.len()],
+        };
         Ok(detections
             .into_iter()
             .zip(
@@ -202,19 +229,21 @@ impl Pipeline {
                     .chunks_exact(scales.len())
                     .zip(per_chip.chunks_exact(scales.len())),
             )
-            .zip(faceres)
-            .map(|((d, (face_chips, embeddings)), aux)| {
+            .zip(second)
+            .zip(liveness)
+            .map(|(((d, (face_chips, embeddings)), aux), liveness)| {
                 let dlib: [f32; DLIB_DIM] = mean_direction(embeddings.as_flattened());
                 let mut embedding = [0f32; EMBEDDING_DIM];
                 let (head, tail) = embedding.split_at_mut(DLIB_DIM);
-                head.iter_mut().zip(dlib).for_each(|(o, v)| *o = a * v);
-                tail.iter_mut().zip(aux).for_each(|(o, v)| *o = b * v);
+                head.copy_from_slice(&dlib);
+                tail.copy_from_slice(&aux);
                 Face {
                     // Quality is judged on the standard chip, the one every purpose shares.
                     quality: Quality::measure(&d.bbox, &d.landmarks, &face_chips[0]),
                     bbox: d.bbox,
                     landmarks: d.landmarks,
                     embedding,
+                    liveness,
                 }
             })
             .collect())
@@ -263,6 +292,7 @@ mod tests {
                 detector_score: score,
             },
             embedding: [0.0; EMBEDDING_DIM],
+            liveness: None,
         }
     }
 
@@ -271,7 +301,7 @@ mod tests {
         // Changing it makes every stored template invisible until `templates rebuild` runs.
         assert_eq!(
             PipelineConfig::default().model_id(),
-            "mtcnn+dlib-resnet128-v1/flip+faceres-160/w0.05"
+            "mtcnn+dlib-resnet128-v1/flip+sface-2021dec"
         );
     }
 

@@ -32,12 +32,15 @@ fn only_face(p: &mut Pipeline, img: &RgbImage) -> Face {
     faces.into_iter().next().unwrap()
 }
 
+/// The mean of the two embedders' cosines (each half of an embedding is a unit vector).
 fn cosine(a: &Face, b: &Face) -> f32 {
-    a.embedding
+    let dot: f32 = a
+        .embedding
         .iter()
         .zip(&b.embedding)
         .map(|(x, y)| x * y)
-        .sum()
+        .sum();
+    dot / 2.0
 }
 
 #[test]
@@ -57,8 +60,10 @@ fn same_person_scores_above_different_person() {
         same > different + 0.1,
         "same {same} vs different {different}"
     );
-    let norm: f32 = obama.embedding.iter().map(|x| x * x).sum();
-    assert!((norm - 1.0).abs() < 1e-4);
+    for part in [&obama.embedding[..DLIB_DIM], &obama.embedding[DLIB_DIM..]] {
+        let norm = part_norm(part);
+        assert!((norm - 1.0).abs() < 1e-4, "{norm}");
+    }
 }
 
 #[test]
@@ -158,8 +163,10 @@ fn enrolment_scales_change_enrolment_embeddings_only() {
     let central = |p: &mut Pipeline, purpose| p.analyze_central(&img, purpose).unwrap().unwrap();
     let probe = central(&mut p, Purpose::Probe);
     let enrol = central(&mut p, Purpose::Enrolment);
-    let norm: f32 = enrol.embedding.iter().map(|x| x * x).sum::<f32>().sqrt();
-    assert!((norm - 1.0).abs() < 1e-4, "{norm}");
+    for part in [&enrol.embedding[..DLIB_DIM], &enrol.embedding[DLIB_DIM..]] {
+        let norm = part_norm(part);
+        assert!((norm - 1.0).abs() < 1e-4, "{norm}");
+    }
     let same = cosine(&probe, &enrol);
     assert!(same > 0.97 && same < 0.99999, "cosine {same}");
     assert_eq!(
@@ -174,7 +181,7 @@ fn enrolment_scales_change_enrolment_embeddings_only() {
     .unwrap();
     let a = central(&mut plain, Purpose::Probe);
     let b = central(&mut plain, Purpose::Enrolment);
-    // dlib's part is the same chip either way; faceres adds the mirror image for enrolment only.
+    // dlib's part is the same chip either way; SFace adds the mirror image for enrolment only.
     assert_eq!(a.embedding[..DLIB_DIM], b.embedding[..DLIB_DIM]);
     assert_ne!(a.embedding[DLIB_DIM..], b.embedding[DLIB_DIM..]);
     assert_eq!(a.embedding, probe.embedding);
@@ -184,49 +191,124 @@ fn part_norm(v: &[f32]) -> f32 {
     v.iter().map(|x| x * x).sum::<f32>().sqrt()
 }
 
-/// The fused embedding is dlib's descriptor and the faceres feature, each a unit vector, joined with
-/// weights `1 : w`; weight 0 leaves dlib's descriptor alone. Fusion keeps same-person pairs apart from
-/// different-person pairs, and faceres by itself tells the fixtures' people apart too.
+/// The embedding is dlib's descriptor and SFace's feature side by side, each a unit vector (how much
+/// each counts is the recognizer's weighting); without SFace its part is zero and dlib's is the same.
+/// SFace by itself tells the fixtures' people apart, and by a wider gap than dlib's ResNet.
 #[test]
-fn fused_embedding_joins_dlib_and_faceres_by_weight() {
+fn the_embedding_joins_dlib_and_sface_unit_vectors() {
     let img = fixture("obama.jpg");
-    let w = PipelineConfig::default().fusion_weight;
-    assert!(w > 0.0);
     let mut p = pipeline();
-    let fused = only_face(&mut p, &img);
-    let head = part_norm(&fused.embedding[..DLIB_DIM]);
-    let tail = part_norm(&fused.embedding[DLIB_DIM..]);
-    assert!((head - (1.0 / (1.0 + w)).sqrt()).abs() < 1e-4, "{head}");
-    assert!((tail - (w / (1.0 + w)).sqrt()).abs() < 1e-4, "{tail}");
+    let both = only_face(&mut p, &img);
+    assert!((part_norm(&both.embedding[..DLIB_DIM]) - 1.0).abs() < 1e-4);
+    assert!((part_norm(&both.embedding[DLIB_DIM..]) - 1.0).abs() < 1e-4);
 
     let mut dlib_only = Pipeline::load(&PipelineConfig {
-        fusion_weight: 0.0,
+        sface: false,
         ..PipelineConfig::default()
     })
     .unwrap();
     let alone = only_face(&mut dlib_only, &img);
     assert!(alone.embedding[DLIB_DIM..].iter().all(|&x| x == 0.0));
-    let scaled = (1.0 + w).sqrt();
-    for (a, f) in alone.embedding[..DLIB_DIM]
+    for (a, b) in alone.embedding[..DLIB_DIM]
         .iter()
-        .zip(&fused.embedding[..DLIB_DIM])
+        .zip(&both.embedding[..DLIB_DIM])
     {
-        assert!((a - f * scaled).abs() < 1e-5);
+        assert!((a - b).abs() < 1e-5);
     }
 
-    let faceres_cos = |a: &Face, b: &Face| {
-        let d: f32 = a.embedding[DLIB_DIM..]
+    let part_cos = |a: &Face, b: &Face, r: std::ops::Range<usize>| -> f32 {
+        a.embedding[r.clone()]
             .iter()
-            .zip(&b.embedding[DLIB_DIM..])
+            .zip(&b.embedding[r])
             .map(|(x, y)| x * y)
-            .sum();
-        d / (part_norm(&a.embedding[DLIB_DIM..]) * part_norm(&b.embedding[DLIB_DIM..]))
+            .sum()
     };
     let obama2 = only_face(&mut p, &fixture("obama2.jpg"));
     let biden = only_face(&mut p, &fixture("biden.jpg"));
-    let (same, different) = (faceres_cos(&fused, &obama2), faceres_cos(&fused, &biden));
-    assert!(
-        same > different,
-        "faceres: same {same} vs different {different}"
+    let sface = DLIB_DIM..DLIB_DIM * 2;
+    let (same, different) = (
+        part_cos(&both, &obama2, sface.clone()),
+        part_cos(&both, &biden, sface),
     );
+    assert!(
+        same > different + 0.2,
+        "SFace: same {same} vs different {different}"
+    );
+    let (dsame, ddifferent) = (
+        part_cos(&both, &obama2, 0..DLIB_DIM),
+        part_cos(&both, &biden, 0..DLIB_DIM),
+    );
+    assert!(
+        same - different > dsame - ddifferent,
+        "SFace {same}/{different} vs dlib {dsame}/{ddifferent}"
+    );
+}
+
+/// SFace's crop puts the landmarks where the ArcFace template says, and its feature is a unit vector
+/// that barely changes with a 1-pixel shift of the face (the model is fed what it expects).
+#[test]
+fn sface_crops_follow_the_template_and_features_are_stable() {
+    use rollcall_vision::{
+        sface_crop, similarity_transform, SfaceEmbedder, SFACE_SIZE, SFACE_TEMPLATE,
+    };
+    let img = fixture("obama.jpg");
+    let mut p = pipeline();
+    let face = only_face(&mut p, &img);
+    let crop = sface_crop(&img, &face.landmarks);
+    assert_eq!(crop.dimensions(), (SFACE_SIZE, SFACE_SIZE));
+    let fit = similarity_transform(&face.landmarks, &SFACE_TEMPLATE);
+    for (lm, t) in face.landmarks.iter().zip(SFACE_TEMPLATE) {
+        let [x, y] = fit.apply([f64::from(lm[0]), f64::from(lm[1])]);
+        assert!((x - f64::from(t[0])).abs() < 6.0 && (y - f64::from(t[1])).abs() < 6.0);
+    }
+    let mut sface = SfaceEmbedder::load(&PipelineConfig::default().models_dir, 1).unwrap();
+    let shifted = {
+        let mut lm = face.landmarks;
+        lm.iter_mut().for_each(|p| p[0] += 1.0);
+        sface_crop(&img, &lm)
+    };
+    let out = sface.embed(&[crop.clone(), shifted], false).unwrap();
+    assert_eq!(out.len(), 2);
+    let dot: f32 = out[0].iter().zip(&out[1]).map(|(a, b)| a * b).sum();
+    assert!((part_norm(&out[0]) - 1.0).abs() < 1e-4);
+    assert!(
+        dot > 0.95,
+        "a 1-pixel shift moved the feature to cosine {dot}"
+    );
+    let flipped = sface.embed(&[crop], true).unwrap();
+    let with_mirror: f32 = flipped[0].iter().zip(&out[0]).map(|(a, b)| a * b).sum();
+    assert!(with_mirror > 0.9 && with_mirror < 0.99999, "{with_mirror}");
+}
+
+/// The liveness models on Minivision's own samples: a live person scores live, a printed photo
+/// held up to the camera scores as one; the scores are probabilities.
+#[test]
+fn liveness_tells_a_live_face_from_a_printed_photo() {
+    use rollcall_vision::BoxMapping;
+    let mapping = BoxMapping {
+        dx: 0.01,
+        dy: 0.06,
+        sw: 1.13,
+        sh: 0.90,
+    };
+    let mut p = Pipeline::load(&PipelineConfig {
+        liveness: Some(mapping),
+        ..PipelineConfig::default()
+    })
+    .unwrap();
+    let score = |p: &mut Pipeline, name: &str| {
+        let bytes = rollcall_testkit::liveness_sample(name);
+        let img = decode_image(&bytes, &DecodeLimits::default()).unwrap();
+        let faces = confident(p, &img);
+        assert_eq!(faces.len(), 1, "{name}");
+        faces[0].liveness.expect("scored")
+    };
+    let live = score(&mut p, "live.jpg");
+    let print = score(&mut p, "print.jpg");
+    assert!(live > 0.9, "live sample scored {live}");
+    assert!(print < 0.2, "print sample scored {print}");
+    // Without liveness configured, faces carry no score.
+    let mut plain = pipeline();
+    let img = fixture("obama.jpg");
+    assert!(confident(&mut plain, &img)[0].liveness.is_none());
 }

@@ -3,6 +3,7 @@
 use rollcall_api::{Attendance, AttendanceEvent, EventKind, Sitting};
 use rollcall_checkin::quorum;
 
+use crate::events::LiveEvent;
 use crate::{AppError, AppState};
 
 pub(crate) async fn sitting(state: &AppState, id: i64) -> Result<Sitting, AppError> {
@@ -34,7 +35,7 @@ pub(crate) async fn announce(
 ) -> Result<(), AppError> {
     let att = attendance(state, sitting).await?;
     let d = state.store.delegate(delegate_id).await?;
-    state.events.publish(AttendanceEvent {
+    state.events.publish(LiveEvent::Attendance(AttendanceEvent {
         sitting_id: sitting.id,
         kind,
         delegate_id,
@@ -46,6 +47,6 @@ pub(crate) async fn announce(
         present: att.present,
         required: att.required,
         quorum_reached: att.quorum_reached,
-    });
+    }));
     Ok(())
 }

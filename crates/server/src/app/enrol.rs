@@ -111,6 +111,7 @@ pub(crate) async fn enrol_photo(
         found,
         delegate.id,
         &state.config.enrolment,
+        &state.config.liveness,
         &state.recognizer,
     )? {
         Ok(face) => face,

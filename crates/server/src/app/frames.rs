@@ -3,13 +3,16 @@
 use std::time::Instant;
 
 use axum::http::StatusCode;
-use rollcall_api::{DelegateRef, EventKind, FaceAnswer, FrameAnswer, Sitting};
-use rollcall_checkin::{assess, Assessment, Verdict};
+use rollcall_api::{
+    Alert, AlertKind, DelegateRef, EventKind, FaceAnswer, FrameAnswer, KioskRef, Sitting,
+};
+use rollcall_checkin::{assess, Assessment, Sighting, Verdict};
 use rollcall_store::CheckinOutcome;
 use rollcall_vision::{Face, Purpose};
 
 use crate::app::attendance::announce;
 use crate::auth::Caller;
+use crate::events::LiveEvent;
 use crate::metrics::Metrics;
 use crate::{AppError, AppState};
 
@@ -29,6 +32,34 @@ pub(crate) async fn answered(
             .map_err(|e| AppError::Internal(format!("stored frame answer: {e}"))),
         None => Ok(None),
     }
+}
+
+/// Refuses a capture time outside the sitting's open time (with the configured clock skew): a frame
+/// from before the sitting opened, or from the future, cannot count for it.
+pub(crate) fn check_capture_time(
+    state: &AppState,
+    sitting: &Sitting,
+    captured_at: i64,
+) -> Result<(), AppError> {
+    let skew = state.config.kiosk.max_clock_skew_ms;
+    let now = chrono::Utc::now().timestamp_millis();
+    let opened = sitting.opened_at.unwrap_or(now);
+    if captured_at < opened - skew || captured_at > now + skew {
+        let show = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| t.to_rfc3339())
+        };
+        return Err(AppError::unprocessable(
+            "captured_at_out_of_range",
+            format!(
+                "captured_at {} is outside the open sitting \
+                 ({} to now, {} s of clock skew allowed)",
+                show(captured_at),
+                show(opened),
+                skew / 1000
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The sitting kiosk frames count for: the open one.
@@ -105,8 +136,8 @@ pub(crate) async fn process(
         .map_err(|e| AppError::Internal(format!("stored frame answer: {e}")))
 }
 
-/// One face: the single-frame assessment, then the roll (already checked in?) and the agreeing
-/// frames (confirmed?), then the check-in itself.
+/// One face: the single-frame assessment (size, liveness, match), then the roll (already checked
+/// in?) and the agreeing captures (confirmed?), then the check-in itself.
 async fn decide(
     state: &AppState,
     caller: &Caller,
@@ -115,17 +146,44 @@ async fn decide(
     captured_at: i64,
     face: &Face,
 ) -> Result<Verdict, AppError> {
-    let assessment = assess(&state.recognizer, face, &state.config.recognition)?;
+    let assessment = assess(
+        &state.recognizer,
+        face,
+        &state.config.recognition,
+        &state.config.liveness,
+    )?;
+    if let Assessment::Spoof {
+        liveness,
+        resembles,
+    } = assessment
+    {
+        alert_spoof(
+            state,
+            caller,
+            sitting,
+            frame_id,
+            captured_at,
+            liveness,
+            resembles,
+        )
+        .await?;
+        return Ok(Verdict::without_checkin(assessment, false));
+    }
     let Assessment::Recognised(m) = assessment else {
         return Ok(Verdict::without_checkin(assessment, false));
     };
     if state.store.is_checked_in(sitting.id, m.delegate_id).await? {
         return Ok(Verdict::without_checkin(assessment, true));
     }
-    if !state
-        .decider
-        .observe(caller.token_id, m.delegate_id, captured_at, frame_id)
-    {
+    let confirmed = state.decider.observe(Sighting {
+        sitting: sitting.id,
+        kiosk: caller.token_id,
+        delegate: m.delegate_id,
+        at_ms: captured_at,
+        frame_id,
+        embedding: &face.embedding,
+    });
+    if !confirmed {
         return Ok(Verdict::without_checkin(assessment, false));
     }
     let outcome = state
@@ -158,4 +216,55 @@ async fn decide(
         }
         CheckinOutcome::Already(_) => Verdict::without_checkin(assessment, true),
     })
+}
+
+/// A suspected presentation attack: audited (ids only) and sent to the staff's screens.
+async fn alert_spoof(
+    state: &AppState,
+    caller: &Caller,
+    sitting: &Sitting,
+    frame_id: &str,
+    captured_at: i64,
+    liveness: f32,
+    resembles: Option<rollcall_checkin::Match>,
+) -> Result<(), AppError> {
+    let delegate = match resembles {
+        Some(m) => state.store.delegate(m.delegate_id).await?,
+        None => None,
+    };
+    let subject = delegate.as_ref().map_or_else(
+        || "delegate:none".to_string(),
+        |d| format!("delegate:{}", d.id),
+    );
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "liveness.spoof_suspected",
+            &subject,
+            &format!(
+                "sitting:{} frame:{frame_id} liveness:{liveness:.3}",
+                sitting.id
+            ),
+        )
+        .await?;
+    tracing::warn!(
+        kiosk = caller.token_id,
+        sitting = sitting.id,
+        subject = %subject,
+        liveness,
+        "suspected presentation attack"
+    );
+    state.events.publish(LiveEvent::Alert(Alert {
+        sitting_id: sitting.id,
+        kind: AlertKind::SpoofSuspected,
+        kiosk: KioskRef {
+            token_id: caller.token_id,
+            name: caller.token_name.clone(),
+        },
+        delegate: delegate.as_ref().map(DelegateRef::from),
+        liveness,
+        at: captured_at,
+    }));
+    Ok(())
 }

@@ -30,7 +30,10 @@ fn capture_time(q: &FrameQuery) -> Result<i64, AppError> {
     request_body(content = Vec<u8>, content_type = "image/jpeg"),
     responses((status = 200, body = FrameAnswer),
         (status = 409, description = "no open sitting", body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody,
+            description = "invalid_image, or captured_at_out_of_range: \
+                           before the sitting opened or in the future"),
         (status = 503, description = "busy; Retry-After", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn frame(
@@ -54,6 +57,7 @@ pub async fn frame(
         return Ok(Json(previous));
     }
     let sitting = frames::open_sitting(&state).await?;
+    frames::check_capture_time(&state, &sitting, captured_at)?;
     let image = read_body(&state, req).await?;
     let answer = frames::process(
         &state,

@@ -18,6 +18,7 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use crate::app::attendance::{announce, attendance as attendance_of, sitting};
 use crate::auth::{allow, Caller};
+use crate::events::LiveEvent;
 use crate::{AppError, AppState};
 
 #[utoipa::path(post, path = "/sittings", tag = "sittings", request_body = NewSitting,
@@ -272,7 +273,7 @@ pub async fn attendance_csv(
 #[utoipa::path(get, path = "/sittings/{id}/events", tag = "attendance", params(("id" = i64, Path)),
     responses((status = 200, content_type = "text/event-stream",
         description = "`snapshot` (AttendanceSnapshot), then `checkin` / `checkout` events \
-            (AttendanceEvent)",
+            (AttendanceEvent) and `alert` events (Alert)",
         body = AttendanceEvent)),
     security(("bearer" = [])))]
 pub async fn events(
@@ -296,9 +297,14 @@ pub async fn events(
     let first = stream::iter(snapshot.ok().map(Ok));
     let updates = BroadcastStream::new(rx).filter_map(move |e| async move {
         match e {
-            Ok(ev) if ev.sitting_id == id => Event::default()
+            Ok(LiveEvent::Attendance(ev)) if ev.sitting_id == id => Event::default()
                 .event(ev.kind.as_str())
                 .json_data(&ev)
+                .ok()
+                .map(Ok),
+            Ok(LiveEvent::Alert(alert)) if alert.sitting_id == id => Event::default()
+                .event("alert")
+                .json_data(&alert)
                 .ok()
                 .map(Ok),
             // A slow client that missed events gets told to reload rather than see wrong counts.

@@ -1,18 +1,29 @@
 //! `rollcall eval`: open-set 1:N identification on a folder-per-identity dataset, exactly as
-//! `../shared/eval/PROTOCOL.md` describes (NIST FRVT terms: FPIR, FNIR).
+//! `../shared/eval/PROTOCOL.md` describes (NIST FRVT terms: FPIR, FNIR), scored by the server's own
+//! recognizer with the server's configuration.
+
+mod calibrate;
+mod dataset;
+mod sizes;
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use rollcall_checkin::{assess, Assessment, RecognitionConfig, Recognizer};
+use rollcall_checkin::calibration::threshold_at;
+use rollcall_checkin::{
+    assess, Assessment, Calibration, LivenessConfig, RecognitionConfig, Recognizer,
+};
 use rollcall_server::Config;
 use rollcall_vision::{
     decode_image, DecodeLimits, Face, InferencePool, PipelineConfig, Purpose, EMBEDDING_DIM,
 };
 use serde_json::json;
+
+use dataset::{list_dataset, plan, Identity, Role};
+use sizes::{by_size, Probes};
 
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
@@ -25,6 +36,10 @@ pub struct EvalArgs {
     /// Enrol the first K images of each identity (identities with 2..=K images are left out).
     #[arg(long, default_value_t = 1)]
     enrol: usize,
+    /// Never enrol every M-th identity: its images become impostor probes (for sets where everyone
+    /// has several images, such as ORL and Yale).
+    #[arg(long)]
+    leave_out: Option<usize>,
     /// Use only the first N identity folders (in byte order), for quick runs.
     #[arg(long)]
     limit: Option<usize>,
@@ -44,12 +59,10 @@ pub struct EvalArgs {
     /// Extra chip scales averaged into probe embeddings (default: the configuration's, none).
     #[arg(long, value_parser = parse_scales)]
     probe_scales: Option<Scales>,
-    /// Side in pixels of the second embedder's (faceres) input; it was trained at 224.
-    #[arg(long, default_value_t = PipelineConfig::default().faceres_side)]
-    faceres_side: u32,
-    /// Weight of faceres in the fused score, `(dlib + w * faceres) / (1 + w)`; 0 for dlib alone.
-    #[arg(long, default_value_t = PipelineConfig::default().fusion_weight)]
-    fusion_weight: f32,
+    /// Share of SFace in the fused score, `(1 - w) * dlib + w * sface`; 0 runs dlib alone
+    /// (default: the configuration's `sface_weight`).
+    #[arg(long)]
+    sface_weight: Option<f32>,
     /// Smallest face side in pixels the detector looks for (default: the configuration's).
     #[arg(long)]
     min_face: Option<f32>,
@@ -59,13 +72,21 @@ pub struct EvalArgs {
     /// How a delegate's templates combine into one score: max (default) or mean.
     #[arg(long, default_value = "max")]
     combine: Combine,
-    /// Score normalisation: `as-norm` (adaptive symmetric, cohort = the enrolled templates, as
-    /// the server does from `min_cohort` templates on) or `none` (raw cosines at every size).
-    #[arg(long, default_value = "as-norm")]
-    norm: Norm,
-    /// How many best cohort scores AS-norm averages (default: the configuration's).
+    /// Scores: `server` (raw below `min_cohort` templates, AS-normalised from it on, as the server
+    /// scores), `as-norm` (AS-normalised at every size) or `none` (raw at every size).
+    #[arg(long, default_value = "server")]
+    norm: Normalisation,
+    /// Share of the best cohort scores AS-norm averages (default: the configuration's).
     #[arg(long)]
-    cohort_top_n: Option<usize>,
+    cohort_share: Option<f32>,
+    /// Also measure galleries of these sizes (random disjoint subsets of the enrolled identities,
+    /// fixed seed; impostors unchanged), e.g. `20,50,100,200,full`.
+    #[arg(long, value_delimiter = ',', value_parser = parse_size)]
+    gallery_size: Vec<usize>,
+    /// Write the score curves the server derives its thresholds from, measured on this run, to
+    /// this file (TOML; point `recognition.calibration` at it).
+    #[arg(long)]
+    write_calibration: Option<PathBuf>,
     /// Also write every image's role and embedding as JSON lines to this file (for offline analysis;
     /// it holds biometric templates of the dataset: keep it out of the repository).
     #[arg(long)]
@@ -77,7 +98,8 @@ pub struct EvalArgs {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-enum Norm {
+enum Normalisation {
+    Server,
     AsNorm,
     None,
 }
@@ -107,90 +129,66 @@ fn parse_scales(s: &str) -> Result<Scales, String> {
         .map(Scales)
 }
 
+/// A gallery size: a positive number, or `full` (everyone enrolled).
+fn parse_size(s: &str) -> Result<usize, String> {
+    match s.trim() {
+        "full" => Ok(usize::MAX),
+        n => n
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("{n:?}: a gallery size is a positive number or `full`")),
+    }
+}
+
+/// Recognition is measured on its own (`rollcall eval-pad` measures liveness): every face counts as
+/// live here.
+const NO_LIVENESS: LivenessConfig = LivenessConfig {
+    enabled: false,
+    threshold: 0.0,
+    check_enrolment: false,
+    box_dx: 0.0,
+    box_dy: 0.0,
+    box_sw: 1.0,
+    box_sh: 1.0,
+};
+
 fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
-const IMAGE_EXTENSIONS: &[&str] = &[
-    "jpg", "jpeg", "png", "webp", "gif", "bmp", "pgm", "ppm", "pnm", "tif", "tiff",
-];
-
-#[derive(Debug)]
-struct Identity {
-    /// The folder's name.
-    name: String,
-    images: Vec<PathBuf>,
-}
-
-fn list_dataset(root: &Path, limit: Option<usize>) -> anyhow::Result<Vec<Identity>> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-        .with_context(|| format!("reading dataset folder {}", root.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    // Byte order of the names, as the protocol says (PathBuf's order compares components bytewise).
-    dirs.sort_by(|a, b| {
-        a.file_name()
-            .map(std::ffi::OsStr::as_encoded_bytes)
-            .cmp(&b.file_name().map(std::ffi::OsStr::as_encoded_bytes))
-    });
-    if let Some(n) = limit {
-        dirs.truncate(n);
+/// The server's recognition settings, with the command line's overrides.
+fn recognition(args: &EvalArgs) -> anyhow::Result<(RecognitionConfig, Arc<Calibration>)> {
+    let config = Config::load(args.config.as_deref())?;
+    let mut rec = config.recognition.clone();
+    if let Some(s) = &args.enrol_scales {
+        rec.enrol_scales.clone_from(&s.0);
     }
-    dirs.into_iter()
-        .map(|d| {
-            let mut images: Vec<PathBuf> = std::fs::read_dir(&d)?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file()
-                        && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                            IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
-                        })
-                })
-                .collect();
-            images.sort_by(|a, b| {
-                a.file_name()
-                    .map(std::ffi::OsStr::as_encoded_bytes)
-                    .cmp(&b.file_name().map(std::ffi::OsStr::as_encoded_bytes))
-            });
-            let name = d
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            Ok(Identity { name, images })
-        })
-        .collect()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Role {
-    Enrol(u64),
-    Genuine(u64),
-    Impostor,
-}
-
-/// Which image plays which part, per PROTOCOL.md.
-fn plan(identities: &[Identity], k: usize) -> Vec<(PathBuf, Role)> {
-    let mut jobs = Vec::new();
-    for (idx, ident) in identities.iter().enumerate() {
-        let id = idx as u64;
-        let n = ident.images.len();
-        if n == 1 {
-            jobs.push((ident.images[0].clone(), Role::Impostor));
-        } else if n > k {
-            for (i, img) in ident.images.iter().enumerate().take(k + 10) {
-                jobs.push((
-                    img.clone(),
-                    if i < k {
-                        Role::Enrol(id)
-                    } else {
-                        Role::Genuine(id)
-                    },
-                ));
-            }
-        }
+    if let Some(s) = &args.probe_scales {
+        rec.probe_scales.clone_from(&s.0);
     }
-    jobs
+    if let Some(m) = args.min_face {
+        rec.min_face = m;
+    }
+    if let Some(w) = args.sface_weight {
+        rec.sface_weight = w;
+    }
+    if let Some(s) = args.cohort_share {
+        rec.cohort_share = s;
+    }
+    match args.norm {
+        Normalisation::Server => {}
+        Normalisation::AsNorm => rec.min_cohort = 0,
+        Normalisation::None => rec.min_cohort = usize::MAX,
+    }
+    let calibration = match &rec.calibration {
+        Some(path) => Calibration::from_toml(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?,
+        )?,
+        None => Calibration::default_curves(),
+    };
+    Ok((rec, Arc::new(calibration)))
 }
 
 fn write_dump(path: &Path, jobs: &[(PathBuf, Role)], faces: &[Option<Face>]) -> anyhow::Result<()> {
@@ -212,49 +210,6 @@ fn write_dump(path: &Path, jobs: &[(PathBuf, Role)], faces: &[Option<Face>]) -> 
     }
     out.flush()?;
     Ok(())
-}
-
-/// The threshold at which at most `fpir` of the impostor scores reach it: just above the
-/// (floor(fpir * n) + 1)-th highest impostor score.
-fn threshold_at(impostor_scores_desc: &[f32], fpir: f64) -> f32 {
-    let allowed = (fpir * impostor_scores_desc.len() as f64).floor() as usize;
-    match impostor_scores_desc.get(allowed) {
-        Some(&s) if s.is_finite() => next_up(s),
-        _ => f32::NEG_INFINITY,
-    }
-}
-
-fn next_up(x: f32) -> f32 {
-    if x.is_nan() || x == f32::INFINITY {
-        return x;
-    }
-    if x == 0.0 {
-        return f32::from_bits(1);
-    }
-    let bits = x.to_bits();
-    f32::from_bits(if x > 0.0 { bits + 1 } else { bits - 1 })
-}
-
-/// The server's recognition settings, with the command line's overrides.
-fn recognition(args: &EvalArgs) -> anyhow::Result<RecognitionConfig> {
-    let mut rec = Config::load(args.config.as_deref())?.recognition;
-    if let Some(s) = &args.enrol_scales {
-        rec.enrol_scales = s.0.clone();
-    }
-    if let Some(s) = &args.probe_scales {
-        rec.probe_scales = s.0.clone();
-    }
-    if let Some(m) = args.min_face {
-        rec.min_face = m;
-    }
-    if let Some(n) = args.cohort_top_n {
-        rec.cohort_top_n = n;
-    }
-    if args.norm == Norm::None {
-        // Raw cosines at every gallery size: the cohort never becomes large enough.
-        rec.min_cohort = usize::MAX;
-    }
-    Ok(rec)
 }
 
 /// Analyses every image of the plan on `workers` pipelines, with a progress bar: the face each
@@ -284,7 +239,7 @@ fn analyse_all(
                 (p.clone(), purpose)
             })
             .collect();
-        let pool = std::sync::Arc::clone(&pool);
+        let pool = Arc::clone(&pool);
         std::thread::spawn(move || {
             for (i, (path, purpose)) in jobs.into_iter().enumerate() {
                 let tx = tx.clone();
@@ -339,6 +294,7 @@ impl Outcome {
         match self.assessment {
             None => "no_face",
             Some(Assessment::TooSmall) => "too_small",
+            Some(Assessment::Spoof { .. }) => "spoof",
             Some(Assessment::Unknown { .. }) => "unknown",
             Some(Assessment::Recognised(_)) => "recognised",
         }
@@ -383,44 +339,24 @@ fn write_verdicts(
     Ok(())
 }
 
-pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
-    if args.enrol == 0 {
-        bail!("--enrol must be at least 1");
-    }
-    let rec = recognition(args)?;
-    let identities = list_dataset(&args.dataset, args.limit)?;
-    let jobs = plan(&identities, args.enrol);
-    if jobs.is_empty() {
-        bail!("no images found under {}", args.dataset.display());
-    }
-    let mut config = PipelineConfig {
-        flip: !args.no_flip,
-        ..PipelineConfig::default()
-    };
-    config.detector.min_face = rec.min_face;
-    config.detector.refine_landmarks = args.refine_landmarks;
-    config.enrol_scales = rec.enrol_scales.clone();
-    config.probe_scales = rec.probe_scales.clone();
-    config.faceres_side = args.faceres_side;
-    config.fusion_weight = args.fusion_weight;
-
-    let started = Instant::now();
-    let (faces, unreadable) = analyse_all(&jobs, &config, args.workers)?;
-    if let Some(path) = &args.dump {
-        write_dump(path, &jobs, &faces)?;
-    }
-
-    let mut enrolled = std::collections::HashMap::<u64, Vec<[f32; EMBEDDING_DIM]>>::new();
-    let mut enrol_no_face = 0usize;
-    for ((_, role), face) in jobs.iter().zip(&faces) {
+/// The enrolled templates, one per enrolment image (`max`) or one averaged per identity (`mean`),
+/// in enrolment order (as the server loads them).
+fn templates(
+    jobs: &[(PathBuf, Role)],
+    faces: &[Option<Face>],
+    combine: Combine,
+) -> (Vec<(u64, [f32; EMBEDDING_DIM])>, usize) {
+    let mut enrolled = std::collections::BTreeMap::<u64, Vec<[f32; EMBEDDING_DIM]>>::new();
+    let mut no_face = 0usize;
+    for ((_, role), face) in jobs.iter().zip(faces) {
         if let Role::Enrol(id) = role {
             match face {
                 Some(f) => enrolled.entry(*id).or_default().push(f.embedding),
-                None => enrol_no_face += 1,
+                None => no_face += 1,
             }
         }
     }
-    let mut templates: Vec<(u64, [f32; EMBEDDING_DIM])> = match args.combine {
+    let templates = match combine {
         Combine::Max => enrolled
             .iter()
             .flat_map(|(id, ts)| ts.iter().map(|t| (*id, *t)))
@@ -432,15 +368,87 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
                 for t in ts {
                     mean.iter_mut().zip(t).for_each(|(m, x)| *m += x);
                 }
-                rollcall_vision::l2_normalize(&mut mean);
+                rollcall_vision::normalize_parts(&mut mean);
                 (*id, mean)
             })
             .collect(),
     };
-    // The server loads templates in the order they were enrolled.
-    templates.sort_by_key(|(id, _)| *id);
+    (templates, no_face)
+}
+
+#[allow(clippy::too_many_lines)] // one report, printed in order
+pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
+    if args.enrol == 0 {
+        bail!("--enrol must be at least 1");
+    }
+    let (rec, calibration) = recognition(args)?;
+    let identities = list_dataset(&args.dataset, args.limit)?;
+    let jobs = plan(&identities, args.enrol, args.leave_out);
+    if jobs.is_empty() {
+        bail!("no images found under {}", args.dataset.display());
+    }
+    let mut config = PipelineConfig {
+        flip: !args.no_flip,
+        sface: rec.sface_weight > 0.0,
+        ..PipelineConfig::default()
+    };
+    config.detector.min_face = rec.min_face;
+    config.detector.refine_landmarks = args.refine_landmarks;
+    config.enrol_scales.clone_from(&rec.enrol_scales);
+    config.probe_scales.clone_from(&rec.probe_scales);
+    let scoring = rec.scoring_id(&config.model_id());
+    let calibration = match calibration.check_scoring(&scoring) {
+        Ok(()) => calibration,
+        Err(_) if args.write_calibration.is_some() => calibration,
+        Err(e) => {
+            eprintln!(
+                "note: {e}\nnote: the server's single-frame figures below are therefore not the \
+                 server's; the protocol's figures do not depend on the calibration"
+            );
+            calibration
+        }
+    };
+
+    let started = Instant::now();
+    let (faces, unreadable) = analyse_all(&jobs, &config, args.workers)?;
+    if let Some(path) = &args.dump {
+        write_dump(path, &jobs, &faces)?;
+    }
+    let (templates, enrol_no_face) = templates(&jobs, &faces, args.combine);
+    let impostor_faces: Vec<&Face> = jobs
+        .iter()
+        .zip(&faces)
+        .filter(|((_, role), _)| *role == Role::Impostor)
+        .filter_map(|(_, f)| f.as_ref())
+        .collect();
+    // A calibration measured here is the one the figures below use, as a server given it would.
+    let calibration = match &args.write_calibration {
+        Some(path) => {
+            let dataset = args.dataset.file_name().map_or_else(
+                || args.dataset.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let enrolled = templates
+                .iter()
+                .map(|(id, _)| id)
+                .collect::<std::collections::BTreeSet<_>>();
+            let measured = calibrate::measure(
+                &templates,
+                &impostor_faces,
+                &rec,
+                scoring.clone(),
+                &format!("{dataset}, {} enrolled", enrolled.len()),
+                &calibration,
+            )?;
+            std::fs::write(path, measured.to_toml())
+                .with_context(|| format!("writing {}", path.display()))?;
+            println!("calibration written to {} ({scoring})", path.display());
+            Arc::new(measured)
+        }
+        None => calibration,
+    };
     // The same recognizer the server runs, with the server's settings.
-    let recognizer = Recognizer::new(EMBEDDING_DIM, &rec)?;
+    let recognizer = Recognizer::new(EMBEDDING_DIM, &rec, Arc::clone(&calibration))?;
     recognizer.load(templates.iter().map(|(id, t)| (*id as i64, &t[..])))?;
 
     let outcomes: Vec<Option<Outcome>> = jobs
@@ -456,7 +464,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
                 top: recognizer
                     .best_match(&f.embedding)?
                     .map(|m| (m.delegate_id as u64, m.score)),
-                assessment: Some(assess(&recognizer, f, &rec)?),
+                assessment: Some(assess(&recognizer, f, &rec, &NO_LIVENESS)?),
             })),
         })
         .collect::<Result<_, _>>()?;
@@ -488,9 +496,12 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    let analysed = started.elapsed().as_secs_f64();
     if genuine.is_empty() || impostor.is_empty() {
-        bail!("the dataset needs both identities with several images and identities with one");
+        bail!(
+            "the dataset needs both identities with several images and identities with one \
+             (or --leave-out to make impostors of some)"
+        );
     }
     impostor.sort_by(|a, b| b.total_cmp(a));
     let rank1 = genuine.iter().filter(|g| g.0).count() as f64 / genuine.len() as f64;
@@ -508,23 +519,26 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         }
     }
     let thr: Vec<f32> = levels.iter().map(|&f| threshold_at(&impostor, f)).collect();
-    let images_per_s = jobs.len() as f64 / elapsed;
+    let images_per_s = jobs.len() as f64 / analysed;
     let gallery = recognizer.delegates();
     let norm = if recognizer.is_normalised() {
         "as-norm"
     } else {
-        "none"
+        "raw"
     };
 
     println!("dataset     {}", args.dataset.display());
     println!(
         "gallery     {gallery} identities ({enrol_no_face} enrolment images without a face), \
-            enrol K={}, combine {:?}, scores {norm}",
-        args.enrol, args.combine,
+         enrol K={}, combine {:?}, scores {norm}, dlib {} + sface {}",
+        args.enrol,
+        args.combine,
+        1.0 - rec.sface_weight,
+        rec.sface_weight
     );
     println!(
         "probes      {} genuine, {} impostor, {probe_no_face} without a face, {unreadable} \
-            unreadable",
+         unreadable",
         genuine.len(),
         impostor.len(),
     );
@@ -539,12 +553,17 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         );
     }
     println!(
-        "server      one frame at the configured threshold and margin: FNIR {:.2}%, FPIR {:.3}%",
+        "server      one frame at its threshold {:.4} (FPIR {} for {} templates) and margin {}: \
+         FNIR {:.2}%, FPIR {:.3}%",
+        recognizer.threshold(),
+        rec.fpir,
+        recognizer.len(),
+        rec.margin,
         op_fnir * 100.0,
         op_fpir * 100.0
     );
     println!(
-        "throughput  {images_per_s:.1} images/s ({} images, {} workers, {elapsed:.1} s)",
+        "throughput  {images_per_s:.1} images/s ({} images, {} workers, {analysed:.1} s)",
         jobs.len(),
         args.workers
     );
@@ -562,84 +581,74 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         "probe_no_face": probe_no_face,
         "enrol_no_face": enrol_no_face,
         "images_per_s": images_per_s,
+        "op_threshold": recognizer.threshold(),
         "op_fnir": op_fnir,
         "op_fpir": op_fpir,
         "enrol": args.enrol,
+        "leave_out": args.leave_out,
         "combine": format!("{:?}", args.combine).to_lowercase(),
         "flip": !args.no_flip,
         "enrol_scales": rec.enrol_scales,
         "probe_scales": rec.probe_scales,
-        "faceres_side": args.faceres_side,
-        "fusion_weight": args.fusion_weight,
+        "sface_weight": rec.sface_weight,
         "refine_landmarks": args.refine_landmarks,
         "norm": norm,
-        "cohort_top_n": rec.cohort_top_n,
+        "cohort_share": rec.cohort_share,
         "workers": args.workers,
     });
     for (f, t) in levels.iter().zip(&thr).skip(2) {
         out[format!("fnir_at_fpir_{f}")] = json!(fnir_at(*t));
         out[format!("thr_{f}")] = json!(t);
     }
+
+    if !args.gallery_size.is_empty() {
+        let probes = Probes {
+            genuine: jobs
+                .iter()
+                .zip(&faces)
+                .filter_map(|((_, role), f)| match role {
+                    Role::Genuine(id) => Some((*id, f.as_ref())),
+                    _ => None,
+                })
+                .collect(),
+            impostors: jobs
+                .iter()
+                .zip(&faces)
+                .filter(|((_, role), _)| *role == Role::Impostor)
+                .map(|(_, f)| f.as_ref())
+                .collect(),
+        };
+        let rows = by_size(&args.gallery_size, &templates, &probes, &rec, &calibration)?;
+        println!(
+            "by gallery size (disjoint random galleries, seed 42; every impostor searched in each):"
+        );
+        println!(
+            "  N      galleries  genuine  scores   FNIR@FPIR1%   server at FPIR 1%: thr / FPIR / \
+             FNIR        at FPIR 0.1%: thr / FPIR / FNIR"
+        );
+        for r in &rows {
+            let s = |i: usize| {
+                let s = &r.server[i];
+                format!(
+                    "{:.4} / {:.3}% / {:.2}%",
+                    s.threshold,
+                    s.fpir * 100.0,
+                    s.fnir * 100.0
+                )
+            };
+            println!(
+                "  {:<6} {:<10} {:<8} {:<8} {:<13} {:<34} {}",
+                r.n,
+                r.galleries,
+                r.genuine,
+                if r.normalised { "as-norm" } else { "raw" },
+                format!("{:.2}%", r.fnir_at_fpir_1e2 * 100.0),
+                s(0),
+                s(1)
+            );
+        }
+        out["by_gallery_size"] = rows.iter().map(sizes::SizeRow::json).collect();
+    }
     println!("{out}");
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ident(n: usize) -> Identity {
-        Identity {
-            name: format!("person{n}"),
-            images: (0..n)
-                .map(|i| PathBuf::from(format!("img{i:02}.jpg")))
-                .collect(),
-        }
-    }
-
-    #[test]
-    fn single_enrolment_plan_follows_the_protocol() {
-        let ids = [ident(1), ident(2), ident(15)];
-        let p = plan(&ids, 1);
-        assert_eq!(p[0].1, Role::Impostor);
-        assert_eq!(p[1].1, Role::Enrol(1));
-        assert_eq!(p[2].1, Role::Genuine(1));
-        let third: Vec<_> = p
-            .iter()
-            .filter(|(_, r)| matches!(r, Role::Enrol(2) | Role::Genuine(2)))
-            .collect();
-        assert_eq!(
-            third.len(),
-            11,
-            "one enrolment image and at most ten probes"
-        );
-        assert_eq!(third[10].0, PathBuf::from("img10.jpg"));
-    }
-
-    #[test]
-    fn multi_enrolment_leaves_out_small_identities() {
-        let ids = [ident(1), ident(3), ident(4)];
-        let p = plan(&ids, 3);
-        assert!(p
-            .iter()
-            .all(|(_, r)| !matches!(r, Role::Enrol(1) | Role::Genuine(1))));
-        assert_eq!(p.iter().filter(|(_, r)| *r == Role::Enrol(2)).count(), 3);
-        assert_eq!(p.iter().filter(|(_, r)| *r == Role::Genuine(2)).count(), 1);
-        assert_eq!(p[0].1, Role::Impostor);
-    }
-
-    #[test]
-    fn threshold_admits_at_most_the_allowed_share() {
-        let scores: Vec<f32> = (0..1000).rev().map(|i| i as f32 / 1000.0).collect();
-        let t = threshold_at(&scores, 0.01);
-        assert_eq!(scores.iter().filter(|&&s| s >= t).count(), 10);
-        let t = threshold_at(&scores, 0.001);
-        assert_eq!(scores.iter().filter(|&&s| s >= t).count(), 1);
-        let t = threshold_at(&[0.5, 0.5, 0.5], 0.5);
-        assert_eq!(
-            [0.5f32, 0.5, 0.5].iter().filter(|&&s| s >= t).count(),
-            0,
-            "ties cannot sneak in"
-        );
-    }
 }
