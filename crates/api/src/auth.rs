@@ -67,3 +67,37 @@ mod tests {
         assert_eq!(Role::parse("root"), None);
     }
 }
+
+/// `POST /tokens`: a new token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NewToken {
+    /// What it is for ("door A", "desk 1"): shown in alerts and the token list; 1 to 100 characters.
+    pub name: String,
+    pub role: Role,
+    /// When it stops working, Unix milliseconds; absent: until revoked.
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+}
+
+/// A token as the admins' list shows it: never the secret, never its hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    /// To the minute.
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    /// Neither revoked nor expired.
+    pub active: bool,
+}
+
+/// `POST /tokens` answer: the secret, shown this once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CreatedToken {
+    pub token: String,
+    pub info: TokenInfo,
+}

@@ -9,7 +9,7 @@ mod error;
 mod kiosk;
 mod sittings;
 
-pub use auth::{KioskSettings, Role, Session};
+pub use auth::{CreatedToken, KioskSettings, NewToken, Role, Session, TokenInfo};
 pub use delegates::{
     Candidate, Delegate, DelegateDetail, DelegatePatch, DelegateRef, IdentifyAnswer, ImportReport,
     ImportRow, NewDelegate, PhotoAccepted, PhotoInfo, PhotoQuality, RowStatus,

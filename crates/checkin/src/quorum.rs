@@ -3,33 +3,72 @@
 
 use rollcall_api::{Attendance, CheckinRecord, DelegationCount, QuorumRule, QuorumSpec, Sitting};
 
+/// The largest denominator a quorum rule may have: fractions of assemblies are halves, thirds,
+/// two-thirds, three-quarters; a thousandth is already finer than any statute needs.
+pub const MAX_DENOMINATOR: i64 = 1000;
+
 /// Why a quorum rule is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the quorum must be a fraction 0 <= numerator <= denominator with denominator > 0")]
-pub struct InvalidQuorum;
+pub enum InvalidQuorum {
+    #[error("the quorum's denominator must be 1 to {MAX_DENOMINATOR}, not {0}")]
+    Denominator(i64),
+    #[error(
+        "the quorum's numerator must be 1 to the denominator ({denominator}), not {numerator}"
+    )]
+    Numerator { numerator: i64, denominator: i64 },
+    #[error(
+        "\"more than\" {numerator}/{denominator} of the eligible delegates can never be present; \
+         use \"at least\" for unanimity"
+    )]
+    Unreachable { numerator: i64, denominator: i64 },
+}
 
 impl InvalidQuorum {
     pub fn code(&self) -> &'static str {
-        "invalid_quorum"
+        match self {
+            InvalidQuorum::Denominator(_) | InvalidQuorum::Numerator { .. } => "invalid_quorum",
+            InvalidQuorum::Unreachable { .. } => "unreachable_quorum",
+        }
     }
 }
 
+/// A rule the sitting can be created with: a fraction from 1/1000 to 1, and one that a full
+/// attendance meets.
 pub fn validate(spec: &QuorumSpec) -> Result<(), InvalidQuorum> {
-    if spec.denominator <= 0 || spec.numerator < 0 || spec.numerator > spec.denominator {
-        return Err(InvalidQuorum);
+    let (numerator, denominator) = (spec.numerator, spec.denominator);
+    if !(1..=MAX_DENOMINATOR).contains(&denominator) {
+        return Err(InvalidQuorum::Denominator(denominator));
+    }
+    if !(1..=denominator).contains(&numerator) {
+        return Err(InvalidQuorum::Numerator {
+            numerator,
+            denominator,
+        });
+    }
+    if spec.rule == QuorumRule::MoreThan && numerator == denominator {
+        return Err(InvalidQuorum::Unreachable {
+            numerator,
+            denominator,
+        });
     }
     Ok(())
 }
 
-/// Delegates needed for quorum, in exact integer arithmetic. A quorum always needs at least one
-/// delegate present: with nobody eligible it cannot be reached.
+/// Delegates needed for quorum, in exact integer arithmetic (128-bit, so no eligible count and no
+/// stored fraction can overflow it). A quorum always needs at least one delegate present: with
+/// nobody eligible it cannot be reached.
 pub fn required(rule: QuorumRule, numerator: i64, denominator: i64, eligible: i64) -> i64 {
-    let product = eligible * numerator;
+    let (n, d, e) = (
+        i128::from(numerator.max(0)),
+        i128::from(denominator.max(1)),
+        i128::from(eligible.max(0)),
+    );
+    let product = e * n;
     let needed = match rule {
-        QuorumRule::MoreThan => product / denominator + 1,
-        QuorumRule::AtLeast => (product + denominator - 1) / denominator,
+        QuorumRule::MoreThan => product / d + 1,
+        QuorumRule::AtLeast => (product + d - 1) / d,
     };
-    needed.max(1)
+    i64::try_from(needed.max(1)).unwrap_or(i64::MAX)
 }
 
 /// The attendance of `sitting` from its per-delegation counts and its check-ins.
@@ -109,15 +148,96 @@ mod tests {
     }
 
     #[test]
-    fn fractions_outside_zero_to_one_are_refused() {
-        let spec = |numerator, denominator| QuorumSpec {
+    fn fractions_outside_zero_to_one_and_unreachable_rules_are_refused() {
+        let spec = |numerator, denominator, rule| QuorumSpec {
             numerator,
             denominator,
-            rule: AtLeast,
+            rule,
         };
-        assert!(validate(&spec(1, 2)).is_ok());
-        assert!(validate(&spec(3, 2)).is_err());
-        assert!(validate(&spec(1, 0)).is_err());
-        assert!(validate(&spec(-1, 2)).is_err());
+        let code = |n, d, r| validate(&spec(n, d, r)).map_err(|e| e.code());
+        assert_eq!(code(1, 2, MoreThan), Ok(()));
+        assert_eq!(code(1, 1, AtLeast), Ok(()));
+        assert_eq!(code(1000, 1000, AtLeast), Ok(()));
+        assert_eq!(code(3, 2, AtLeast), Err("invalid_quorum"));
+        assert_eq!(code(0, 2, AtLeast), Err("invalid_quorum"));
+        assert_eq!(code(-1, 2, AtLeast), Err("invalid_quorum"));
+        assert_eq!(code(1, 0, AtLeast), Err("invalid_quorum"));
+        assert_eq!(code(1, 1001, AtLeast), Err("invalid_quorum"));
+        assert_eq!(
+            code(
+                1_000_000_000_000_000_000,
+                2_000_000_000_000_000_000,
+                MoreThan
+            ),
+            Err("invalid_quorum")
+        );
+        // "More than all of them" can never be met.
+        assert_eq!(code(1, 1, MoreThan), Err("unreachable_quorum"));
+        assert_eq!(code(7, 7, MoreThan), Err("unreachable_quorum"));
+    }
+
+    #[test]
+    fn fractions_stored_before_validation_do_not_overflow() {
+        // 10^18 / 2*10^18 of 18 eligible: half of 18 is 9, more than half is 10.
+        let (n, d) = (1_000_000_000_000_000_000, 2_000_000_000_000_000_000);
+        assert_eq!(required(MoreThan, n, d, 18), 10);
+        assert_eq!(required(AtLeast, n, d, 18), 9);
+        assert_eq!(required(AtLeast, i64::MAX, i64::MAX, i64::MAX), i64::MAX);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn rule() -> impl Strategy<Value = QuorumRule> {
+            prop_oneof![Just(MoreThan), Just(AtLeast)]
+        }
+
+        proptest! {
+            /// `required` is the least number present that meets the rule, checked against the
+            /// rule's definition as a comparison of cross products.
+            #[test]
+            fn required_is_the_least_count_that_meets_the_rule(
+                denominator in 1i64..=MAX_DENOMINATOR,
+                numerator_share in 0.0f64..=1.0,
+                rule in rule(),
+                eligible in 0i64..=2_000_000,
+            ) {
+                let numerator = ((numerator_share * denominator as f64).round() as i64)
+                    .clamp(1, denominator);
+                let meets = |present: i64| {
+                    let (p, e) = (i128::from(present), i128::from(eligible));
+                    let (n, d) = (i128::from(numerator), i128::from(denominator));
+                    present >= 1 && match rule {
+                        MoreThan => p * d > e * n,
+                        AtLeast => p * d >= e * n,
+                    }
+                };
+                let r = required(rule, numerator, denominator, eligible);
+                let case = format!("{numerator}/{denominator} {rule:?} of {eligible}: {r}");
+                prop_assert!(meets(r), "{case}");
+                prop_assert!(!meets(r - 1), "{case}");
+                let valid = validate(&QuorumSpec { numerator, denominator, rule }).is_ok();
+                if valid && eligible > 0 {
+                    // A valid rule is met by a full attendance.
+                    prop_assert!(r <= eligible);
+                }
+            }
+
+            /// Any fraction a client can send is either refused or computes without overflow.
+            #[test]
+            fn any_fraction_is_refused_or_computed(
+                numerator in any::<i64>(),
+                denominator in any::<i64>(),
+                rule in rule(),
+                eligible in 0i64..=i64::MAX,
+            ) {
+                let r = required(rule, numerator, denominator, eligible);
+                prop_assert!(r >= 1);
+                if validate(&QuorumSpec { numerator, denominator, rule }).is_ok() {
+                    prop_assert!(r <= eligible.max(1).saturating_add(1));
+                }
+            }
+        }
     }
 }

@@ -152,7 +152,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         let t = new_token();
         state
             .store
-            .create_token(&format!("demo {role}"), role, &hash_token(&t))
+            .create_token(&format!("demo {role}"), role, &hash_token(&t), None)
             .await?;
         tokens.insert(role, t);
     }

@@ -20,9 +20,36 @@ pub enum TokenCommand {
         role: String,
         #[arg(long)]
         name: String,
+        /// The token stops working after this many days (default: until revoked).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// List every token: id, role, name, state, created, last used, expiry (never a secret).
+    List {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Revoke a token at once; open event streams with it end.
+    Revoke {
+        id: i64,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+async fn open_store(config: Option<&std::path::Path>) -> anyhow::Result<Store> {
+    let config = Config::load(config)?;
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    Ok(Store::connect(&config.database_url()).await?)
+}
+
+fn show_ms(ms: Option<i64>) -> String {
+    ms.and_then(chrono::DateTime::from_timestamp_millis)
+        .map_or("-".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -73,31 +100,77 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<()> {
 }
 
 pub fn token(cmd: TokenCommand) -> anyhow::Result<()> {
-    let TokenCommand::Create { role, name, config } = cmd;
-    let role = Role::parse(&role)
-        .with_context(|| format!("unknown role {role:?}: use admin, staff, kiosk or presidium"))?;
-    if name.trim().is_empty() {
-        anyhow::bail!("--name must not be empty");
-    }
-    let config = Config::load(config.as_deref())?;
-    runtime()?.block_on(async move {
-        if config.database_url.is_none() {
-            std::fs::create_dir_all(&config.data_dir)?;
+    match cmd {
+        TokenCommand::Create {
+            role,
+            name,
+            expires_in_days,
+            config,
+        } => {
+            let role = Role::parse(&role).with_context(|| {
+                format!("unknown role {role:?}: use admin, staff, kiosk or presidium")
+            })?;
+            if name.trim().is_empty() {
+                anyhow::bail!("--name must not be empty");
+            }
+            let expires_at = expires_in_days
+                .map(|d| rollcall_store::now_ms() + i64::from(d.max(1)) * 86_400_000);
+            runtime()?.block_on(async move {
+                let store = open_store(config.as_deref()).await?;
+                let token = new_token();
+                let record = store
+                    .create_token(name.trim(), role.as_str(), &hash_token(&token), expires_at)
+                    .await?;
+                store
+                    .audit(
+                        "cli",
+                        "token.create",
+                        &format!("token:{}", record.id),
+                        &format!("role:{}", role.as_str()),
+                    )
+                    .await?;
+                println!("{token}");
+                Ok(())
+            })
         }
-        let store = Store::connect(&config.database_url()).await?;
-        let token = new_token();
-        store
-            .create_token(name.trim(), role.as_str(), &hash_token(&token))
-            .await?;
-        store
-            .audit(
-                "cli",
-                "token.create",
-                &format!("role:{}", role.as_str()),
-                "",
-            )
-            .await?;
-        println!("{token}");
-        Ok(())
-    })
+        TokenCommand::List { config } => runtime()?.block_on(async move {
+            let store = open_store(config.as_deref()).await?;
+            let now = rollcall_store::now_ms();
+            println!("id\trole\tstate\tcreated\tlast used\texpires\tname");
+            for t in store.tokens().await? {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else if t.is_active(now) {
+                    "active"
+                } else {
+                    "expired"
+                };
+                println!(
+                    "{}\t{}\t{state}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.role,
+                    show_ms(Some(t.created_at)),
+                    show_ms(t.last_used_at),
+                    show_ms(t.expires_at),
+                    t.name
+                );
+            }
+            Ok(())
+        }),
+        TokenCommand::Revoke { id, config } => runtime()?.block_on(async move {
+            let store = open_store(config.as_deref()).await?;
+            if store.token(id).await?.is_none() {
+                anyhow::bail!("no token with id {id} (`rollcall token list` shows them)");
+            }
+            if store.revoke_token(id).await? {
+                store
+                    .audit("cli", "token.revoke", &format!("token:{id}"), "")
+                    .await?;
+                println!("token {id} revoked");
+            } else {
+                println!("token {id} was already revoked");
+            }
+            Ok(())
+        }),
+    }
 }

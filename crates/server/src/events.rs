@@ -9,15 +9,8 @@ use tokio::sync::broadcast;
 pub enum LiveEvent {
     Attendance(AttendanceEvent),
     Alert(Alert),
-}
-
-impl LiveEvent {
-    pub fn sitting_id(&self) -> i64 {
-        match self {
-            LiveEvent::Attendance(e) => e.sitting_id,
-            LiveEvent::Alert(a) => a.sitting_id,
-        }
-    }
+    /// A token was revoked: streams open with it end.
+    TokenRevoked(i64),
 }
 
 #[derive(Debug, Clone)]

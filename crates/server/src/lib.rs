@@ -138,6 +138,7 @@ impl AppState {
                 "initial admin",
                 rollcall_api::Role::Admin.as_str(),
                 &hash_token(&token),
+                None,
             )
             .await?;
         Ok(Some(token))

@@ -84,6 +84,9 @@ async fn each_route_and_role_is_allowed_or_denied() {
                 &["kiosk"],
             ),
             (Method::DELETE, "/api/v1/delegates/999".into(), &["admin"]),
+            (Method::GET, "/api/v1/tokens".into(), &["admin"]),
+            (Method::POST, "/api/v1/tokens".into(), &["admin"]),
+            (Method::DELETE, "/api/v1/tokens/999".into(), &["admin"]),
         ];
         for (method, path, allowed) in &routes {
             let r = srv
@@ -574,15 +577,32 @@ async fn quorum_manual_check_ins_corrections_and_csv() {
             let quorum = json!({"numerator": numerator, "denominator": 2, "rule": "at_least"});
             json!({"name": name, "quorum": quorum})
         };
-        let (s, _) = srv
-            .json(
-                Method::POST,
-                "/api/v1/sittings",
-                "admin",
-                new_sitting("Bad", 3),
-            )
-            .await;
-        assert_eq!(s, 422);
+        // Fractions above one, huge fractions that once overflowed, and a rule nobody can meet.
+        for (quorum, code) in [
+            (
+                json!({"numerator": 3, "denominator": 2, "rule": "at_least"}),
+                "invalid_quorum",
+            ),
+            (
+                json!({"numerator": 1_000_000_000_000_000_000_i64,
+                       "denominator": 2_000_000_000_000_000_000_i64, "rule": "more_than"}),
+                "invalid_quorum",
+            ),
+            (
+                json!({"numerator": 1, "denominator": 1, "rule": "more_than"}),
+                "unreachable_quorum",
+            ),
+        ] {
+            let (s, v) = srv
+                .json(
+                    Method::POST,
+                    "/api/v1/sittings",
+                    "admin",
+                    json!({"name": "Bad", "quorum": quorum}),
+                )
+                .await;
+            assert_eq!((s, v["error"]["code"].as_str()), (422, Some(code)), "{v}");
+        }
         let (s, v) = srv
             .json(
                 Method::POST,
@@ -1147,6 +1167,9 @@ async fn openapi_document_lists_every_route() {
         ("/api/v1/sittings/{id}/attendance.csv", "get"),
         ("/api/v1/sittings/{id}/events", "get"),
         ("/api/v1/kiosk/frames", "post"),
+        ("/api/v1/tokens", "get"),
+        ("/api/v1/tokens", "post"),
+        ("/api/v1/tokens/{id}", "delete"),
         ("/healthz", "get"),
         ("/metrics", "get"),
     ] {

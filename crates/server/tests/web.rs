@@ -156,6 +156,11 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     // ---- the enrolment desk, as staff --------------------------------------------------------
     let (desk, _p1) = driver.browser(&camera).await;
     login(&desk, &srv, "/enrol", "staff").await;
+    assert_eq!(
+        js(&desk, "return document.querySelector('#tokens').hidden").await,
+        true,
+        "tokens are for admins only"
+    );
     add_delegate(&desk, "E1", "Barack Obama", "Illinois").await;
     upload(&desk, &fixture_path("obama.jpg")).await;
     wait_text(&desk, "#verdict.ok", "Accepted").await;
@@ -243,6 +248,36 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     )
     .await;
     wait_text(&desk, "#open-sitting", "Open sitting: Plenary").await;
+
+    // ---- the admin makes a kiosk token, sees it once, and revokes it -----------------------
+    fill(&desk, "#token-name", "door Z").await;
+    click(&desk, "#token-form button[type=submit]").await;
+    wait_text(&desk, "#token-secret", "rc_").await;
+    wait_text(&desk, "#token-list", "door Z").await;
+    let secret = js(
+        &desk,
+        "return document.querySelector('#token-secret code').textContent",
+    )
+    .await
+    .as_str()
+    .unwrap()
+    .to_string();
+    let session = |token: String| {
+        let r = srv
+            .client
+            .get(srv.url("/api/v1/session"))
+            .bearer_auth(token)
+            .send();
+        async move { r.await.unwrap().status().as_u16() }
+    };
+    assert_eq!(session(secret.clone()).await, 200, "the new token works");
+    click_at(
+        &desk,
+        Locator::XPath("//ul[@id='token-list']/li[span[text()='door Z']]//button[text()='Revoke']"),
+    )
+    .await;
+    wait_text(&desk, "#token-message", "revoked").await;
+    assert_eq!(session(secret).await, 401, "a revoked token stops at once");
 
     // ---- the presidium's dashboard ---------------------------------------------------------
     let (dash, _p2) = driver.browser(&[]).await;

@@ -369,6 +369,52 @@ async function createSitting(ev) {
   await loadSittingState();
 }
 
+// ---- tokens (admins) ------------------------------------------------------------------------
+
+function when(ms) {
+  return ms ? new Date(ms).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' }) : '-';
+}
+
+async function loadTokens() {
+  const list = await api('GET', '/tokens');
+  $('#token-list').replaceChildren(...list.map((t) => h('li', { class: t.active ? 'open' : 'closed' },
+    h('span', { class: 'name' }, t.name),
+    h('span', { class: `badge ${t.active ? 'ok' : ''}` }, t.active ? t.role : (t.revoked_at ? 'revoked' : 'expired')),
+    h('span', { class: 'muted' }, `last used ${when(t.last_used_at)}${t.expires_at ? `, expires ${when(t.expires_at)}` : ''}`),
+    t.active ? h('button', { type: 'button', class: 'secondary', onclick: () => revokeToken(t) }, 'Revoke') : null)));
+}
+
+async function revokeToken(t) {
+  try {
+    await api('DELETE', `/tokens/${t.id}`);
+    say($('#token-message'), `"${t.name}" is revoked: it stops working now.`, 'ok');
+  } catch (e) {
+    say($('#token-message'), errorText(e), 'error');
+  }
+  await loadTokens();
+}
+
+async function createToken(ev) {
+  ev.preventDefault();
+  const days = Number($('#token-days').value);
+  try {
+    const created = await api('POST', '/tokens', {
+      name: $('#token-name').value.trim(),
+      role: $('#token-role').value,
+      expires_at: days > 0 ? Date.now() + days * 86400000 : null,
+    });
+    $('#token-name').value = '';
+    // The secret exists in this answer only: shown once, never stored by the page.
+    const secret = $('#token-secret');
+    secret.replaceChildren('New token (copy it now; it is not shown again): ', h('code', {}, created.token));
+    secret.hidden = false;
+    say($('#token-message'), `Token "${created.info.name}" created for the role ${created.info.role}.`, 'ok');
+  } catch (e) {
+    say($('#token-message'), errorText(e), 'error');
+  }
+  await loadTokens();
+}
+
 startPage({
   roles: ['staff', 'admin'],
   pageName: 'enrolment desk',
@@ -388,6 +434,11 @@ startPage({
     $('#undo-btn').addEventListener('click', undoCheckin);
     $('#import-form').addEventListener('submit', bulkImport);
     $('#sitting-form').addEventListener('submit', createSitting);
+    if (role === 'admin') {
+      $('#tokens').hidden = false;
+      $('#token-form').addEventListener('submit', createToken);
+      await loadTokens();
+    }
     await loadSittingState();
     await search();
     // Kiosk check-ins change who is present: keep the list current without a reload.

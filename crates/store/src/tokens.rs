@@ -1,49 +1,115 @@
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::{now_ms, Store, StoreError};
 
+/// A token as stored: never the secret, which is shown once and kept only as its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRecord {
     pub id: i64,
     pub name: String,
     pub role: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl TokenRecord {
+    /// Whether the token may be used at `now` (Unix ms): not revoked, not expired.
+    pub fn is_active(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+/// How stale `last_used_at` may get before a use writes it again: a kiosk authenticates every
+/// frame, and one write a minute per token is enough to say when it was last seen.
+const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+
+const SELECT: &str =
+    "SELECT id, name, role, created_at, expires_at, last_used_at, revoked_at FROM tokens";
+
+fn from_row(r: &AnyRow) -> Result<TokenRecord, StoreError> {
+    Ok(TokenRecord {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        role: r.try_get("role")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+        last_used_at: r.try_get("last_used_at")?,
+        revoked_at: r.try_get("revoked_at")?,
+    })
 }
 
 impl Store {
-    /// Stores a token by its hash (the secret itself is never stored).
+    /// Stores a token by its hash (the secret itself is never stored); `expires_at` in Unix ms.
     pub async fn create_token(
         &self,
         name: &str,
         role: &str,
         hash: &str,
-    ) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO tokens (name, role, hash, created_at) VALUES ($1, $2, \
-            $3, $4) RETURNING id",
-        )
-        .bind(name)
-        .bind(role)
-        .bind(hash)
-        .bind(now_ms())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get("id")?)
+        expires_at: Option<i64>,
+    ) -> Result<TokenRecord, StoreError> {
+        // An absent expiry is written as a NULL literal, not bound (see `check_in` for why).
+        let expires_sql = if expires_at.is_some() { "$5" } else { "NULL" };
+        let sql = format!(
+            "INSERT INTO tokens (name, role, hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, {expires_sql}) RETURNING id"
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(name)
+            .bind(role)
+            .bind(hash)
+            .bind(now_ms());
+        if let Some(e) = expires_at {
+            q = q.bind(e);
+        }
+        let id: i64 = q.fetch_one(&self.pool).await?.try_get("id")?;
+        self.token(id).await?.ok_or(StoreError::NotFound("token"))
     }
 
+    /// The active token with this hash (not revoked, not expired); records its use.
     pub async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {
-        let row =
-            sqlx::query("SELECT id, name, role FROM tokens WHERE hash = $1 AND revoked_at IS NULL")
-                .bind(hash)
-                .fetch_optional(&self.pool)
+        let row = sqlx::query(&format!("{SELECT} WHERE hash = $1"))
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(record) = row.as_ref().map(from_row).transpose()? else {
+            return Ok(None);
+        };
+        let now = now_ms();
+        if !record.is_active(now) {
+            return Ok(None);
+        }
+        if record
+            .last_used_at
+            .is_none_or(|t| t < now - LAST_USED_RESOLUTION_MS)
+        {
+            sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(record.id)
+                .execute(&self.pool)
                 .await?;
-        row.map(|r| {
-            Ok(TokenRecord {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                role: r.try_get("role")?,
-            })
-        })
-        .transpose()
+        }
+        Ok(Some(record))
+    }
+
+    pub async fn token(&self, id: i64) -> Result<Option<TokenRecord>, StoreError> {
+        let row = sqlx::query(&format!("{SELECT} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// Every token, revoked and expired ones included, newest first.
+    pub async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        sqlx::query(&format!("{SELECT} ORDER BY id DESC"))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect()
     }
 
     pub async fn count_tokens(&self) -> Result<i64, StoreError> {
@@ -53,6 +119,7 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 
+    /// Revokes a token; false when it is unknown or already revoked.
     pub async fn revoke_token(&self, id: i64) -> Result<bool, StoreError> {
         let r =
             sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")

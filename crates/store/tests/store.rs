@@ -337,13 +337,37 @@ async fn frames_and_tokens() {
             "frame ids are per kiosk"
         );
         assert_eq!(s.count_tokens().await.unwrap(), 0);
-        let id = s.create_token("door 1", "kiosk", "hash-abc").await.unwrap();
-        assert_eq!(
-            s.token_by_hash("hash-abc").await.unwrap().unwrap().role,
-            "kiosk"
+        let id = s
+            .create_token("door 1", "kiosk", "hash-abc", None)
+            .await
+            .unwrap()
+            .id;
+        let used = s.token_by_hash("hash-abc").await.unwrap().unwrap();
+        assert_eq!(used.role, "kiosk");
+        assert!(
+            s.token(id).await.unwrap().unwrap().last_used_at.is_some(),
+            "a use is recorded"
         );
         assert!(s.revoke_token(id).await.unwrap());
+        assert!(!s.revoke_token(id).await.unwrap(), "revoked once");
         assert_eq!(s.token_by_hash("hash-abc").await.unwrap(), None);
+        // Expired a moment ago: refused; expiring later: accepted.
+        let now = chrono_ms();
+        s.create_token("old", "staff", "hash-old", Some(now - 1))
+            .await
+            .unwrap();
+        assert_eq!(s.token_by_hash("hash-old").await.unwrap(), None);
+        s.create_token("new", "staff", "hash-new", Some(now + 3_600_000))
+            .await
+            .unwrap();
+        assert!(s.token_by_hash("hash-new").await.unwrap().is_some());
+        let listed = s.tokens().await.unwrap();
+        assert_eq!(listed.len(), 3);
+        assert_eq!(
+            listed.iter().filter(|t| t.is_active(now)).count(),
+            1,
+            "{listed:?}"
+        );
         s.audit("token:1", "delegate.erase", "delegate:5", "")
             .await
             .unwrap();
@@ -471,4 +495,11 @@ async fn template_changes_reach_other_stores_only() {
         theirs.close().await;
         db.cleanup().await;
     }
+}
+
+fn chrono_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }

@@ -124,7 +124,7 @@ impl TestServer {
         let t = new_token();
         self.state
             .store
-            .create_token(name, role.as_str(), &hash_token(&t))
+            .create_token(name, role.as_str(), &hash_token(&t), None)
             .await
             .expect("token stored");
         t

@@ -6,3 +6,4 @@ pub(crate) mod attendance;
 pub(crate) mod enrol;
 pub(crate) mod frames;
 pub(crate) mod gallery;
+pub(crate) mod tokens;

@@ -7,6 +7,7 @@ mod delegates;
 mod kiosk;
 mod misc;
 mod sittings;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -42,6 +43,8 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(sittings::attendance_csv))
         .routes(routes!(sittings::events))
         .routes(routes!(kiosk::frame))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
         .routes(routes!(misc::session));
     OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .nest(rollcall_api::API_PREFIX, v1)

@@ -295,25 +295,51 @@ pub async fn events(
             quorum_reached: att.quorum_reached,
         });
     let first = stream::iter(snapshot.ok().map(Ok));
-    let updates = BroadcastStream::new(rx).filter_map(move |e| async move {
-        match e {
-            Ok(LiveEvent::Attendance(ev)) if ev.sitting_id == id => Event::default()
-                .event(ev.kind.as_str())
-                .json_data(&ev)
-                .ok()
-                .map(Ok),
-            Ok(LiveEvent::Alert(alert)) if alert.sitting_id == id => Event::default()
-                .event("alert")
-                .json_data(&alert)
-                .ok()
-                .map(Ok),
-            // A slow client that missed events gets told to reload rather than see wrong counts.
-            Err(_) => Some(Ok(Event::default().event("lagged").data("reload"))),
-            _ => None,
+    let token = caller.token_id;
+    let updates = BroadcastStream::new(rx)
+        // The stream ends when its own token is revoked here (other servers: `token_lapsed`).
+        .take_while(move |e| {
+            let revoked = matches!(e, Ok(LiveEvent::TokenRevoked(t)) if *t == token);
+            async move { !revoked }
+        })
+        .filter_map(move |e| async move {
+            match e {
+                Ok(LiveEvent::Attendance(ev)) if ev.sitting_id == id => Event::default()
+                    .event(ev.kind.as_str())
+                    .json_data(&ev)
+                    .ok()
+                    .map(Ok),
+                Ok(LiveEvent::Alert(alert)) if alert.sitting_id == id => Event::default()
+                    .event("alert")
+                    .json_data(&alert)
+                    .ok()
+                    .map(Ok),
+                // A slow client that missed events is told to reload rather than see wrong counts.
+                Err(_) => Some(Ok(Event::default().event("lagged").data("reload"))),
+                _ => None,
+            }
+        });
+    let end = {
+        let (closed, lapsed) = (state.events.closed(), token_lapsed(state.clone(), token));
+        async move {
+            tokio::select! {
+                () = closed => {}
+                () = lapsed => {}
+            }
         }
-    });
-    Ok(
-        Sse::new(first.chain(updates).take_until(state.events.closed()))
-            .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))),
-    )
+    };
+    Ok(Sse::new(first.chain(updates).take_until(end))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// Resolves once the token is revoked (by any server sharing the database) or has expired.
+async fn token_lapsed(state: AppState, token_id: i64) {
+    let mut tick = tokio::time::interval(crate::app::tokens::STREAM_RECHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if !crate::app::tokens::still_valid(&state, token_id).await {
+            return;
+        }
+    }
 }
