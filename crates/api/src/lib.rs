@@ -17,9 +17,10 @@ pub use delegates::{
 pub use error::{ErrorBody, ErrorDetail};
 pub use kiosk::{FaceAnswer, FaceStatus, FrameAnswer, FrameQuery, Health};
 pub use sittings::{
-    Alert, AlertKind, Attendance, AttendanceEvent, AttendanceSnapshot, CheckinRecord,
-    CheckinStatus, DelegationCount, EventKind, KioskRef, ManualCheckin, ManualCheckinAnswer,
-    NewSitting, QuorumRule, QuorumSpec, RemoveCheckinQuery, Sitting, SittingStatus,
+    Alert, AlertKind, Amendment, AmendmentAction, Attendance, AttendanceEvent, AttendanceSnapshot,
+    AuditHead, CheckinRecord, CheckinStatus, DelegationCount, EventKind, KioskRef, ManualCheckin,
+    ManualCheckinAnswer, NewAmendment, NewSitting, QuorumRule, QuorumSpec, RemoveCheckinQuery,
+    RollAddition, Sitting, SittingStatus,
 };
 
 /// Every API route is under this prefix.

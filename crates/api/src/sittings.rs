@@ -141,6 +141,64 @@ pub struct Attendance {
     pub quorum_reached: bool,
     pub by_delegation: Vec<DelegationCount>,
     pub checkins: Vec<CheckinRecord>,
+    /// Corrections made after the sitting closed, oldest first (already counted above).
+    #[serde(default)]
+    pub amendments: Vec<Amendment>,
+}
+
+/// What an amendment of a closed sitting does to one delegate's attendance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AmendmentAction {
+    /// Counts the delegate present.
+    Add,
+    /// Takes the delegate's check-in back.
+    Remove,
+}
+
+impl AmendmentAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AmendmentAction::Add => "add",
+            AmendmentAction::Remove => "remove",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [AmendmentAction::Add, AmendmentAction::Remove]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+}
+
+/// `POST /sittings/{id}/amendments`: a correction of a closed sitting (admins, with a reason).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewAmendment {
+    pub delegate_id: i64,
+    pub action: AmendmentAction,
+    /// Why (1 to 500 characters): shown in every report of the sitting.
+    pub reason: String,
+}
+
+/// A recorded amendment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Amendment {
+    pub id: i64,
+    pub delegate_id: i64,
+    pub action: AmendmentAction,
+    pub reason: String,
+    /// The token that made it (`token:ID`).
+    pub actor: String,
+    /// Unix milliseconds.
+    pub at: i64,
+}
+
+/// `POST /sittings/{id}/roll`: adds a delegate to an open sitting's eligible roll (admins, with a
+/// reason); the roll is otherwise fixed when the sitting opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RollAddition {
+    pub delegate_id: i64,
+    pub reason: String,
 }
 
 /// The first server-sent event of a stream: the counts as they are now.
@@ -213,4 +271,12 @@ pub struct Alert {
     pub liveness: f32,
     /// Capture time, Unix milliseconds.
     pub at: i64,
+}
+
+/// `GET /audit/head`: the audit chain's newest entry. Published (in minutes, a report), it lets
+/// anyone check later with `rollcall audit verify --head SEQ:HASH` that nothing before it changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
 }

@@ -1,7 +1,9 @@
 //! Check-ins -> quorum: how many present delegates a rule needs, in exact integer arithmetic, and
 //! the attendance figures built from the recorded counts.
 
-use rollcall_api::{Attendance, CheckinRecord, DelegationCount, QuorumRule, QuorumSpec, Sitting};
+use rollcall_api::{
+    Amendment, Attendance, CheckinRecord, DelegationCount, QuorumRule, QuorumSpec, Sitting,
+};
 
 /// The largest denominator a quorum rule may have: fractions of assemblies are halves, thirds,
 /// two-thirds, three-quarters; a thousandth is already finer than any statute needs.
@@ -71,11 +73,12 @@ pub fn required(rule: QuorumRule, numerator: i64, denominator: i64, eligible: i6
     i64::try_from(needed.max(1)).unwrap_or(i64::MAX)
 }
 
-/// The attendance of `sitting` from its per-delegation counts and its check-ins.
+/// The attendance of `sitting` from its per-delegation counts, its check-ins and its amendments.
 pub fn attendance(
     sitting: &Sitting,
     by_delegation: Vec<DelegationCount>,
     checkins: Vec<CheckinRecord>,
+    amendments: Vec<Amendment>,
 ) -> Attendance {
     let eligible = by_delegation.iter().map(|d| d.eligible).sum();
     let present = by_delegation.iter().map(|d| d.present).sum();
@@ -93,6 +96,7 @@ pub fn attendance(
         quorum_reached: present >= required,
         by_delegation,
         checkins,
+        amendments,
     }
 }
 
@@ -138,12 +142,17 @@ mod tests {
             eligible,
             present,
         };
-        let a = attendance(&sitting, vec![count("N", 3, 2), count("S", 2, 1)], vec![]);
+        let a = attendance(
+            &sitting,
+            vec![count("N", 3, 2), count("S", 2, 1)],
+            vec![],
+            vec![],
+        );
         assert_eq!(
             (a.eligible, a.present, a.required, a.quorum_reached),
             (5, 3, 3, true)
         );
-        let a = attendance(&sitting, vec![count("N", 4, 2)], vec![]);
+        let a = attendance(&sitting, vec![count("N", 4, 2)], vec![], vec![]);
         assert_eq!((a.required, a.quorum_reached), (3, false));
     }
 

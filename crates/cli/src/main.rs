@@ -1,5 +1,6 @@
 //! The `rollcall` binary: a thin layer of argument parsing over the library crates.
 
+mod audit;
 mod client;
 mod demo;
 mod detect_cmd;
@@ -45,6 +46,9 @@ enum Command {
     Kiosk(kiosk::KioskArgs),
     /// The one-command demo: server, enrolment, a kiosk replaying a walk-by, live quorum.
     Demo(demo::DemoArgs),
+    /// Check the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 fn main() {
@@ -72,6 +76,7 @@ fn main() {
         Command::Templates(cmd) => templates::run(cmd),
         Command::Kiosk(args) => kiosk::run(&args),
         Command::Demo(args) => demo::run(args),
+        Command::Audit(cmd) => audit::run(cmd),
     };
     if let Err(err) = result {
         eprintln!("rollcall: {err:#}");

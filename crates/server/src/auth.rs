@@ -109,6 +109,7 @@ pub mod allow {
     pub const ADMIN: &[Role] = &[Admin];
     pub const KIOSK: &[Role] = &[Kiosk];
     pub const ATTENDANCE: &[Role] = &[Presidium, Staff, Admin];
+    pub const AUDIT: &[Role] = &[Presidium, Admin];
 }
 
 #[cfg(test)]

@@ -84,6 +84,17 @@ async fn each_route_and_role_is_allowed_or_denied() {
                 &["kiosk"],
             ),
             (Method::DELETE, "/api/v1/delegates/999".into(), &["admin"]),
+            (Method::POST, "/api/v1/sittings/999/roll".into(), &["admin"]),
+            (
+                Method::GET,
+                "/api/v1/audit/head".into(),
+                &["presidium", "admin"],
+            ),
+            (
+                Method::POST,
+                "/api/v1/sittings/999/amendments".into(),
+                &["admin"],
+            ),
             (Method::GET, "/api/v1/tokens".into(), &["admin"]),
             (Method::POST, "/api/v1/tokens".into(), &["admin"]),
             (Method::DELETE, "/api/v1/tokens/999".into(), &["admin"]),
@@ -534,16 +545,19 @@ async fn quorum_manual_check_ins_corrections_and_csv() {
             .await
             .unwrap();
         assert_eq!(r.status(), 204);
-        let r = srv
-            .req(
+        let remove = |reason: &str| {
+            srv.req(
                 Method::DELETE,
-                &format!("/api/v1/sittings/{sitting}/checkins/{}", ids[2]),
+                &format!("/api/v1/sittings/{sitting}/checkins/{}{reason}", ids[2]),
                 "staff",
             )
             .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 404);
+        };
+        assert_eq!(remove("?reason=again").await.unwrap().status(), 404);
+        let r = remove("").await.unwrap();
+        assert_eq!(r.status(), 422, "a correction needs a reason");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "reason_required");
         let (_, att) = srv.get(&att_path, "presidium").await;
         assert_eq!(att["present"].as_i64(), Some(2));
 
@@ -650,8 +664,8 @@ async fn quorum_manual_check_ins_corrections_and_csv() {
 #[tokio::test]
 async fn at_least_half_with_zero_and_exact_half() {
     let srv = TestServer::sqlite(|_| {}).await;
-    let sitting = srv.open_sitting(1, 2, "at_least").await;
-    let path = format!("/api/v1/sittings/{sitting}/attendance");
+    let empty = srv.open_sitting(1, 2, "at_least").await;
+    let path = format!("/api/v1/sittings/{empty}/attendance");
     let (_, att) = srv.get(&path, "presidium").await;
     assert_eq!(
         (
@@ -662,8 +676,17 @@ async fn at_least_half_with_zero_and_exact_half() {
         (Some(0), Some(1), Some(false)),
         "nobody eligible: no quorum"
     );
+    srv.json(
+        Method::POST,
+        &format!("/api/v1/sittings/{empty}/close"),
+        "admin",
+        Value::Null,
+    )
+    .await;
     let a = srv.delegate("A", "A", "X").await;
     srv.delegate("B", "B", "X").await;
+    let sitting = srv.open_sitting(1, 2, "at_least").await;
+    let path = format!("/api/v1/sittings/{sitting}/attendance");
     srv.json(
         Method::POST,
         &format!("/api/v1/sittings/{sitting}/checkins"),
@@ -1163,6 +1186,9 @@ async fn openapi_document_lists_every_route() {
         ("/api/v1/sittings/{id}/close", "post"),
         ("/api/v1/sittings/{id}/checkins", "post"),
         ("/api/v1/sittings/{id}/checkins/{delegate_id}", "delete"),
+        ("/api/v1/sittings/{id}/roll", "post"),
+        ("/api/v1/audit/head", "get"),
+        ("/api/v1/sittings/{id}/amendments", "post"),
         ("/api/v1/sittings/{id}/attendance", "get"),
         ("/api/v1/sittings/{id}/attendance.csv", "get"),
         ("/api/v1/sittings/{id}/events", "get"),

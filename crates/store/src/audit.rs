@@ -1,8 +1,100 @@
-use crate::{now_ms, Store, StoreError};
+//! The audit log: an append-only hash chain of every state change, by ids and reason codes only.
+//!
+//! Entry n stores `prev_hash` (entry n-1's hash; 64 zeros for the first) and
+//! `hash = SHA-256(prev_hash, id, at, actor, action, subject, detail)`, each field length-prefixed so
+//! that no two different entries hash alike. Whoever edits, deletes or reorders rows in the database
+//! breaks the chain at the first entry touched, and [`Store::verify_audit`] names it. Removing the
+//! newest entries leaves a shorter intact chain: an exported head ([`Store::audit_head`]) shows that.
+//! Free-text reasons are bounded by the callers and hashed with the rest: a reason cannot be changed
+//! after the fact either.
+
+use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::{now_ms, DbKind, Store, StoreError};
+
+/// The `prev_hash` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A transaction-scoped PostgreSQL advisory lock key: appends from several servers take turns.
+const APPEND_LOCK: i64 = 0x726f_6c6c_6361_6c6c;
+
+/// One audit entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Where the chain is broken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainBreak {
+    #[error("entry {id}: its content does not match its hash (changed after it was written)")]
+    Altered { id: i64 },
+    #[error(
+        "entry {id}: it does not follow entry {previous} (an entry before it was removed or moved)"
+    )]
+    Unlinked { id: i64, previous: i64 },
+    #[error("entry {id}: the first entry does not start the chain (earlier entries are missing)")]
+    BadStart { id: i64 },
+}
+
+/// An intact chain's length and newest entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    pub entries: i64,
+    pub seq: i64,
+    pub hash: String,
+}
+
+fn entry_hash(prev: &str, id: i64, at: i64, fields: [&str; 4]) -> String {
+    let mut h = Sha256::new();
+    let id = id.to_string();
+    let at = at.to_string();
+    for part in [prev, id.as_str(), at.as_str()].into_iter().chain(fields) {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+impl AuditEntry {
+    fn expected_hash(&self) -> String {
+        entry_hash(
+            &self.prev_hash,
+            self.id,
+            self.at,
+            [&self.actor, &self.action, &self.subject, &self.detail],
+        )
+    }
+}
+
+fn from_row(r: &AnyRow) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        id: r.try_get("id")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        subject: r.try_get("subject")?,
+        detail: r.try_get("detail")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
+const SELECT: &str = "SELECT id, at, actor, action, subject, detail, prev_hash, hash FROM audit";
 
 impl Store {
-    /// Records an action. Callers pass identifiers and reason codes only: never names, photos or
-    /// templates, so the audit trail survives erasure without keeping personal data.
+    /// Appends an action to the chain. Callers pass identifiers and reason codes only: never
+    /// names, photos or templates, so the audit trail survives erasure without keeping personal
+    /// data.
     pub async fn audit(
         &self,
         actor: &str,
@@ -10,17 +102,129 @@ impl Store {
         subject: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)",
+        let mut tx = self.pool.begin().await?;
+        if self.kind == DbKind::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(APPEND_LOCK)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Writing first takes SQLite's write lock before the previous hash is read, so no other
+        // append can slip in between (a read-then-write transaction could not upgrade its lock).
+        let at = now_ms();
+        let id: i64 = sqlx::query(
+            "INSERT INTO audit (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5) \
+             RETURNING id",
         )
-        .bind(now_ms())
+        .bind(at)
         .bind(actor)
         .bind(action)
         .bind(subject)
         .bind(detail)
-        .execute(&self.pool)
-        .await?;
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        let prev: String =
+            sqlx::query("SELECT hash FROM audit WHERE id < $1 ORDER BY id DESC LIMIT 1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("hash"))
+                .transpose()?
+                .unwrap_or_else(|| GENESIS.to_string());
+        let hash = entry_hash(&prev, id, at, [actor, action, subject, detail]);
+        sqlx::query("UPDATE audit SET prev_hash = $1, hash = $2 WHERE id = $3")
+            .bind(&prev)
+            .bind(&hash)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// Seals entries written before the chain existed (no hash yet) into it, in order.
+    pub(crate) async fn seal_unchained(&self) -> Result<(), StoreError> {
+        let unsealed = sqlx::query(&format!("{SELECT} WHERE hash = '' ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?;
+        if unsealed.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut prev = GENESIS.to_string();
+        for row in sqlx::query(&format!("{SELECT} ORDER BY id"))
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            let mut e = from_row(&row)?;
+            if e.hash.is_empty() {
+                e.prev_hash = prev.clone();
+                e.hash = e.expected_hash();
+                sqlx::query("UPDATE audit SET prev_hash = $1, hash = $2 WHERE id = $3")
+                    .bind(&e.prev_hash)
+                    .bind(&e.hash)
+                    .bind(e.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            prev = e.hash;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Walks the whole chain: its head when intact, else the first entry where it breaks.
+    pub async fn verify_audit(&self) -> Result<Result<ChainHead, ChainBreak>, StoreError> {
+        let rows = sqlx::query(&format!("{SELECT} ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut prev: Option<AuditEntry> = None;
+        for row in &rows {
+            let e = from_row(row)?;
+            match &prev {
+                None if e.prev_hash != GENESIS => {
+                    return Ok(Err(ChainBreak::BadStart { id: e.id }))
+                }
+                Some(p) if e.prev_hash != p.hash => {
+                    return Ok(Err(ChainBreak::Unlinked {
+                        id: e.id,
+                        previous: p.id,
+                    }))
+                }
+                _ => {}
+            }
+            if e.hash != e.expected_hash() {
+                return Ok(Err(ChainBreak::Altered { id: e.id }));
+            }
+            prev = Some(e);
+        }
+        Ok(Ok(ChainHead {
+            entries: rows.len() as i64,
+            seq: prev.as_ref().map_or(0, |e| e.id),
+            hash: prev.map_or_else(|| GENESIS.to_string(), |e| e.hash),
+        }))
+    }
+
+    /// The newest entry's sequence number and hash (the genesis value before any entry): publish it
+    /// (in a roll call, a report) and anyone can check later that nothing before it changed.
+    pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
+        let row = sqlx::query("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => (r.try_get("id")?, r.try_get("hash")?),
+            None => (0, GENESIS.to_string()),
+        })
+    }
+
+    /// The stored hash of entry `seq`, if it exists.
+    pub async fn audit_entry_hash(&self, seq: i64) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT hash FROM audit WHERE id = $1")
+            .bind(seq)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("hash")).transpose()?)
     }
 
     /// The newest audit entries, newest first: (at, actor, action, subject, detail).
@@ -28,22 +232,14 @@ impl Store {
         &self,
         limit: i64,
     ) -> Result<Vec<(i64, String, String, String, String)>, StoreError> {
-        use sqlx::Row;
-        let rows = sqlx::query(
-            "SELECT at, actor, action, subject, detail FROM audit ORDER BY id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("{SELECT} ORDER BY id DESC LIMIT $1"))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
-                Ok((
-                    r.try_get("at")?,
-                    r.try_get("actor")?,
-                    r.try_get("action")?,
-                    r.try_get("subject")?,
-                    r.try_get("detail")?,
-                ))
+                let e = from_row(r)?;
+                Ok((e.at, e.actor, e.action, e.subject, e.detail))
             })
             .collect()
     }

@@ -1,4 +1,4 @@
-use rollcall_api::{CheckinRecord, DelegationCount};
+use rollcall_api::{CheckinRecord, DelegationCount, SittingStatus};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -113,20 +113,45 @@ impl Store {
         Ok(r.is_some())
     }
 
-    /// Per delegation: eligible delegates and how many of them are checked in to the sitting.
+    /// Per delegation: eligible delegates and how many of them are present. A draft sitting
+    /// previews today's eligible delegates; an open one counts its roll against its check-ins; a
+    /// closed one its roll against its record (the check-ins at closing, with amendments).
     pub async fn delegation_counts(
         &self,
         sitting_id: i64,
     ) -> Result<Vec<DelegationCount>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT d.delegation AS delegation, COUNT(*) AS eligible, COUNT(c.delegate_id) AS \
-                present \
-             FROM delegates d LEFT JOIN checkins c ON c.delegate_id = d.id AND c.sitting_id = $1 \
-             WHERE d.eligible = 1 GROUP BY d.delegation ORDER BY d.delegation",
-        )
-        .bind(sitting_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let status = self
+            .sitting(sitting_id)
+            .await?
+            .ok_or(StoreError::NotFound("sitting"))?
+            .status;
+        let sql = match status {
+            SittingStatus::Draft => {
+                "SELECT d.delegation AS delegation, COUNT(*) AS eligible, COUNT(c.delegate_id) \
+                    AS present \
+                 FROM delegates d LEFT JOIN checkins c ON c.delegate_id = d.id \
+                    AND c.sitting_id = $1 \
+                 WHERE d.eligible = 1 GROUP BY d.delegation ORDER BY d.delegation"
+            }
+            SittingStatus::Open => {
+                "SELECT r.delegation AS delegation, COUNT(*) AS eligible, COUNT(c.delegate_id) \
+                    AS present \
+                 FROM sitting_roll r LEFT JOIN checkins c ON c.delegate_id = r.delegate_id \
+                    AND c.sitting_id = r.sitting_id \
+                 WHERE r.sitting_id = $1 GROUP BY r.delegation ORDER BY r.delegation"
+            }
+            SittingStatus::Closed => {
+                "SELECT r.delegation AS delegation, COUNT(*) AS eligible, COUNT(c.delegate_id) \
+                    AS present \
+                 FROM sitting_roll r LEFT JOIN sitting_record c \
+                    ON c.delegate_id = r.delegate_id AND c.sitting_id = r.sitting_id \
+                 WHERE r.sitting_id = $1 GROUP BY r.delegation ORDER BY r.delegation"
+            }
+        };
+        let rows = sqlx::query(sql)
+            .bind(sitting_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(DelegationCount {
@@ -138,16 +163,32 @@ impl Store {
             .collect()
     }
 
-    /// The sitting's check-ins, in the order they happened.
+    /// The sitting's check-ins, in the order they happened; for a closed sitting, its record (a
+    /// delegate erased since shows without a name).
     pub async fn checkins(&self, sitting_id: i64) -> Result<Vec<CheckinRecord>, StoreError> {
-        sqlx::query(&format!(
-            "{SELECT} WHERE c.sitting_id = $1 ORDER BY c.checked_in_at, c.id"
-        ))
-        .bind(sitting_id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+        let closed = self
+            .sitting(sitting_id)
+            .await?
+            .is_some_and(|s| s.status == SittingStatus::Closed);
+        let sql = if closed {
+            "SELECT c.delegate_id, COALESCE(d.full_name, '') AS full_name, \
+                COALESCE(r.delegation, d.delegation, '') AS delegation, c.method, c.score, \
+                c.checked_in_at \
+             FROM sitting_record c \
+             LEFT JOIN delegates d ON d.id = c.delegate_id \
+             LEFT JOIN sitting_roll r ON r.sitting_id = c.sitting_id \
+                AND r.delegate_id = c.delegate_id \
+             WHERE c.sitting_id = $1 ORDER BY c.checked_in_at, c.delegate_id"
+                .to_string()
+        } else {
+            format!("{SELECT} WHERE c.sitting_id = $1 ORDER BY c.checked_in_at, c.id")
+        };
+        sqlx::query(&sql)
+            .bind(sitting_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect()
     }
 }

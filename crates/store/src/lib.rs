@@ -9,6 +9,7 @@ mod error;
 mod frames;
 mod notify;
 mod photos;
+mod record;
 mod sittings;
 mod tokens;
 
@@ -18,6 +19,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::AnyPool;
 
+pub use audit::{AuditEntry, ChainBreak, ChainHead, GENESIS};
 pub use checkins::CheckinOutcome;
 pub use error::StoreError;
 pub use notify::{TemplateChanges, TEMPLATES_CHANNEL};
@@ -129,6 +131,7 @@ impl Store {
             instance: format!("{:016x}", rand::random::<u64>()),
         };
         store.migrate().await?;
+        store.seal_unchained().await?;
         Ok(store)
     }
 

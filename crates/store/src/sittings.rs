@@ -84,18 +84,33 @@ impl Store {
             }
             SittingStatus::Draft => {}
         }
-        sqlx::query(
+        // Opening fixes the eligible roll, in the same transaction: delegates added or made
+        // eligible later join it only through `add_to_roll`.
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let opened = sqlx::query(
             "UPDATE sittings SET status = 'open', opened_at = $1 WHERE id = $2 AND status \
             = 'draft'",
         )
-        .bind(now_ms())
+        .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(|e| match StoreError::from(e) {
             StoreError::Conflict(_) => StoreError::Conflict("another sitting is open".into()),
             other => other,
         })?;
+        if opened.rows_affected() > 0 {
+            sqlx::query(
+                "INSERT INTO sitting_roll (sitting_id, delegate_id, delegation, added_at) \
+                 SELECT $1, id, delegation, $2 FROM delegates WHERE eligible = 1",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         self.sitting(id)
             .await?
             .ok_or(StoreError::NotFound("sitting"))
@@ -109,14 +124,28 @@ impl Store {
         if current.status == SittingStatus::Draft {
             return Err(StoreError::Conflict("the sitting was never opened".into()));
         }
-        sqlx::query(
+        // Closing copies the check-ins into the sitting's record, in the same transaction: from
+        // now on its attendance reads from there, and only amendments change it.
+        let mut tx = self.pool.begin().await?;
+        let closed = sqlx::query(
             "UPDATE sittings SET status = 'closed', closed_at = $1 WHERE id = $2 AND \
             status = 'open'",
         )
         .bind(now_ms())
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if closed.rows_affected() > 0 {
+            sqlx::query(
+                "INSERT INTO sitting_record (sitting_id, delegate_id, method, score, \
+                 checked_in_at) SELECT sitting_id, delegate_id, method, score, checked_in_at \
+                 FROM checkins WHERE sitting_id = $1",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         self.sitting(id)
             .await?
             .ok_or(StoreError::NotFound("sitting"))

@@ -21,7 +21,8 @@ pub(crate) async fn attendance(
 ) -> Result<Attendance, AppError> {
     let counts = state.store.delegation_counts(sitting.id).await?;
     let checkins = state.store.checkins(sitting.id).await?;
-    Ok(quorum::attendance(sitting, counts, checkins))
+    let amendments = state.store.amendments(sitting.id).await?;
+    Ok(quorum::attendance(sitting, counts, checkins, amendments))
 }
 
 /// Publishes the new counts after a check-in or a correction.

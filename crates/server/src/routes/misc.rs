@@ -53,3 +53,16 @@ pub async fn session(State(state): State<AppState>, caller: Caller) -> Json<Sess
 pub async fn not_found() -> AppError {
     AppError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
 }
+
+/// The audit chain's head: its newest entry's sequence number and hash.
+#[utoipa::path(get, path = "/audit/head", tag = "audit",
+    responses((status = 200, body = rollcall_api::AuditHead), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn audit_head(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<rollcall_api::AuditHead>, AppError> {
+    caller.require(allow::AUDIT)?;
+    let (seq, hash) = state.store.audit_head().await?;
+    Ok(Json(rollcall_api::AuditHead { seq, hash }))
+}

@@ -9,8 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::{self, Stream, StreamExt};
 use rollcall_api::{
-    Attendance, AttendanceEvent, AttendanceSnapshot, CheckinStatus, ErrorBody, EventKind,
-    ManualCheckin, ManualCheckinAnswer, NewSitting, RemoveCheckinQuery, Sitting, SittingStatus,
+    Amendment, Attendance, AttendanceEvent, AttendanceSnapshot, CheckinStatus, ErrorBody,
+    EventKind, ManualCheckin, ManualCheckinAnswer, NewAmendment, NewSitting, RemoveCheckinQuery,
+    RollAddition, Sitting, SittingStatus,
 };
 use rollcall_checkin::quorum;
 use rollcall_store::CheckinOutcome;
@@ -188,11 +189,21 @@ pub async fn remove_checkin(
     Query(q): Query<RemoveCheckinQuery>,
 ) -> Result<StatusCode, AppError> {
     caller.require(allow::STAFF)?;
+    let reason = reason_of(
+        q.reason.as_deref().unwrap_or_default(),
+        "taking a check-in back",
+    )?;
     let s = sitting(&state, id).await?;
+    if s.status == SittingStatus::Closed {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "sitting_closed",
+            "a closed sitting's record is only changed by an amendment (admins, with a reason)",
+        ));
+    }
     if !state.store.remove_checkin(id, delegate_id).await? {
         return Err(AppError::not_found("check-in"));
     }
-    let reason = q.reason.unwrap_or_default();
     state
         .store
         .audit(
@@ -205,6 +216,92 @@ pub async fn remove_checkin(
     let now = chrono::Utc::now().timestamp_millis();
     announce(&state, &s, EventKind::Checkout, delegate_id, "manual", now).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Longest reason kept for a correction, an amendment or a roll addition.
+const MAX_REASON_CHARS: usize = 500;
+
+fn reason_of(reason: &str, what: &str) -> Result<String, AppError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+        return Err(AppError::unprocessable(
+            "reason_required",
+            format!("{what} needs a reason of 1 to {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    Ok(reason.to_string())
+}
+
+/// Corrects a closed sitting: counts a delegate on its roll present, or takes their presence back.
+/// Admins only, with a reason; the amendment is shown in the attendance and its CSV.
+#[utoipa::path(post, path = "/sittings/{id}/amendments", tag = "attendance",
+    params(("id" = i64, Path)), request_body = NewAmendment,
+    responses((status = 201, body = Amendment), (status = 404, body = ErrorBody),
+        (status = 409, description = "the sitting is not closed, or nothing would change",
+            body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn amend(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<NewAmendment>, JsonRejection>,
+) -> Result<(StatusCode, Json<Amendment>), AppError> {
+    caller.require(allow::ADMIN)?;
+    let Json(a) = body.map_err(|e| AppError::invalid_json(&e))?;
+    let reason = reason_of(&a.reason, "an amendment")?;
+    sitting(&state, id).await?;
+    let amendment = state
+        .store
+        .amend(id, a.delegate_id, a.action, &reason, &caller.actor())
+        .await?;
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "sitting.amend",
+            &format!("delegate:{}", a.delegate_id),
+            &format!(
+                "sitting:{id} action:{} amendment:{}",
+                a.action.as_str(),
+                amendment.id
+            ),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(amendment)))
+}
+
+/// Adds a delegate to an open sitting's eligible roll (fixed when the sitting opened). Admins only,
+/// with a reason; audited.
+#[utoipa::path(post, path = "/sittings/{id}/roll", tag = "attendance",
+    params(("id" = i64, Path)), request_body = RollAddition,
+    responses((status = 201, description = "added"), (status = 200, description = "already on it"),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn add_to_roll(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<RollAddition>, JsonRejection>,
+) -> Result<StatusCode, AppError> {
+    caller.require(allow::ADMIN)?;
+    let Json(r) = body.map_err(|e| AppError::invalid_json(&e))?;
+    reason_of(&r.reason, "adding a delegate to the roll")?;
+    sitting(&state, id).await?;
+    if !state.store.add_to_roll(id, r.delegate_id).await? {
+        return Ok(StatusCode::OK);
+    }
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "sitting.roll_add",
+            &format!("delegate:{}", r.delegate_id),
+            &format!("sitting:{id}"),
+        )
+        .await?;
+    Ok(StatusCode::CREATED)
 }
 
 #[utoipa::path(get, path = "/sittings/{id}/attendance", tag = "attendance",
@@ -243,6 +340,21 @@ pub async fn attendance_csv(
     let s = sitting(&state, id).await?;
     let att = attendance_of(&state, &s).await?;
     let mut out = String::from("delegate_id,full_name,delegation,method,checked_in_at\n");
+    // Amendments, after the rows they changed: one line each, marked as such.
+    let amendments = att.amendments.iter().map(|a| {
+        let at = chrono::DateTime::from_timestamp_millis(a.at)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        format!(
+            "{},{},{},amendment:{},{}\n",
+            a.delegate_id,
+            csv_field(&format!("amended by {}: {}", a.actor, a.reason)),
+            csv_field(""),
+            a.action.as_str(),
+            at
+        )
+    });
+    let amendments: String = amendments.collect();
     for c in &att.checkins {
         let at = chrono::DateTime::from_timestamp_millis(c.checked_in_at)
             .map(|t| t.to_rfc3339())
@@ -256,6 +368,7 @@ pub async fn attendance_csv(
             at
         );
     }
+    out += &amendments;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -54,6 +54,7 @@ pub async fn attendance(s: &Store, sitting: &Sitting) -> Attendance {
         sitting,
         s.delegation_counts(sitting.id).await.unwrap(),
         s.checkins(sitting.id).await.unwrap(),
+        s.amendments(sitting.id).await.unwrap(),
     )
 }
 

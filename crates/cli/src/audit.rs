@@ -1,0 +1,66 @@
+//! `rollcall audit verify`: walks the audit hash chain in the database and names the first entry
+//! that was changed, removed or moved.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use rollcall_server::Config;
+use rollcall_store::Store;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit chain; exits 1 at the first broken entry. With --head, also checks that the
+    /// chain still contains a head exported earlier (a roll call's, a report's).
+    Verify {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// An exported head, `SEQ:HASH`.
+        #[arg(long)]
+        head: Option<String>,
+    },
+}
+
+pub fn run(cmd: AuditCommand) -> anyhow::Result<()> {
+    let AuditCommand::Verify { config, head } = cmd;
+    let config = Config::load(config.as_deref())?;
+    let expected = head
+        .map(|h| {
+            let (seq, hash) = h
+                .split_once(':')
+                .context("--head must be SEQ:HASH, as exported")?;
+            Ok::<_, anyhow::Error>((
+                seq.parse::<i64>().context("SEQ must be a number")?,
+                hash.to_string(),
+            ))
+        })
+        .transpose()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let store = Store::connect(&config.database_url()).await?;
+        let chain = match store.verify_audit().await? {
+            Ok(chain) => chain,
+            Err(broken) => {
+                println!("audit chain BROKEN at {broken}");
+                std::process::exit(1);
+            }
+        };
+        if let Some((seq, hash)) = expected {
+            let found = store.audit_entry_hash(seq).await?;
+            if found.as_deref() != Some(hash.as_str()) {
+                println!(
+                    "audit chain BROKEN: entry {seq} no longer has the exported hash {hash} \
+                     (found {})",
+                    found.as_deref().unwrap_or("no such entry")
+                );
+                std::process::exit(1);
+            }
+        }
+        println!(
+            "audit chain intact: {} entries, head {}:{}",
+            chain.entries, chain.seq, chain.hash
+        );
+        Ok(())
+    })
+}
