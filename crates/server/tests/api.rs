@@ -447,6 +447,12 @@ async fn walking_past_a_kiosk_checks_in_once_and_retries_are_idempotent() {
             (s, v["error"]["code"].as_str()),
             (422, Some("invalid_image"))
         );
+        // The kiosk check-in is in the audit chain, once, by ids.
+        let log = srv.state.store.audit_log(100).await.unwrap();
+        let kiosk: Vec<_> = log.iter().filter(|e| e.2 == "checkin.kiosk").collect();
+        assert_eq!(kiosk.len(), 1, "{}: {log:?}", srv.label);
+        assert!(kiosk[0].3.starts_with("delegate:"), "{:?}", kiosk[0]);
+        assert!(srv.state.store.verify_audit().await.unwrap().is_ok());
         srv.stop().await;
     }
 }

@@ -200,6 +200,15 @@ async fn decide(
         .await?;
     Ok(match outcome {
         CheckinOutcome::New(_) => {
+            state
+                .store
+                .audit(
+                    &caller.actor(),
+                    "checkin.kiosk",
+                    &format!("delegate:{}", m.delegate_id),
+                    &format!("sitting:{} frame:{frame_id}", sitting.id),
+                )
+                .await?;
             announce(
                 state,
                 sitting,
