@@ -148,7 +148,8 @@ async fn run(label: &str, fps: f64, seconds: f64, cores: usize, liveness: bool) 
     }
     let elapsed = start.elapsed().as_secs_f64();
     latencies.sort_by(f64::total_cmp);
-    let checkins = srv.state.store.checkins(sitting).await.unwrap();
+    let sitting = srv.state.store.sitting(sitting).await.unwrap().unwrap();
+    let checkins = srv.state.store.checkins(&sitting).await.unwrap();
     let mut recorded: Vec<i64> = checkins.iter().map(|c| c.delegate_id).collect();
     recorded.sort();
     acknowledged.sort();

@@ -36,7 +36,7 @@ async fn present(srv: &TestServer) -> Vec<i64> {
     let s = srv.state.store.open_sitting_now().await.unwrap().unwrap();
     srv.state
         .store
-        .checkins(s.id)
+        .checkins(&s)
         .await
         .unwrap()
         .iter()

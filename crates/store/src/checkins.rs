@@ -1,4 +1,4 @@
-use rollcall_api::{CheckinRecord, DelegationCount, SittingStatus};
+use rollcall_api::{CheckinRecord, DelegationCount, Sitting, SittingStatus};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -118,14 +118,9 @@ impl Store {
     /// closed one its roll against its record (the check-ins at closing, with amendments).
     pub async fn delegation_counts(
         &self,
-        sitting_id: i64,
+        sitting: &Sitting,
     ) -> Result<Vec<DelegationCount>, StoreError> {
-        let status = self
-            .sitting(sitting_id)
-            .await?
-            .ok_or(StoreError::NotFound("sitting"))?
-            .status;
-        let sql = match status {
+        let sql = match sitting.status {
             SittingStatus::Draft => {
                 "SELECT d.delegation AS delegation, COUNT(*) AS eligible, COUNT(c.delegate_id) \
                     AS present \
@@ -149,7 +144,7 @@ impl Store {
             }
         };
         let rows = sqlx::query(sql)
-            .bind(sitting_id)
+            .bind(sitting.id)
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
@@ -165,12 +160,8 @@ impl Store {
 
     /// The sitting's check-ins, in the order they happened; for a closed sitting, its record (a
     /// delegate erased since shows without a name).
-    pub async fn checkins(&self, sitting_id: i64) -> Result<Vec<CheckinRecord>, StoreError> {
-        let closed = self
-            .sitting(sitting_id)
-            .await?
-            .is_some_and(|s| s.status == SittingStatus::Closed);
-        let sql = if closed {
+    pub async fn checkins(&self, sitting: &Sitting) -> Result<Vec<CheckinRecord>, StoreError> {
+        let sql = if sitting.status == SittingStatus::Closed {
             "SELECT c.delegate_id, COALESCE(d.full_name, '') AS full_name, \
                 COALESCE(r.delegation, d.delegation, '') AS delegation, c.method, c.score, \
                 c.checked_in_at \
@@ -184,7 +175,7 @@ impl Store {
             format!("{SELECT} WHERE c.sitting_id = $1 ORDER BY c.checked_in_at, c.id")
         };
         sqlx::query(&sql)
-            .bind(sitting_id)
+            .bind(sitting.id)
             .fetch_all(&self.pool)
             .await?
             .iter()

@@ -19,8 +19,8 @@ pub(crate) async fn attendance(
     state: &AppState,
     sitting: &Sitting,
 ) -> Result<Attendance, AppError> {
-    let counts = state.store.delegation_counts(sitting.id).await?;
-    let checkins = state.store.checkins(sitting.id).await?;
+    let counts = state.store.delegation_counts(sitting).await?;
+    let checkins = state.store.checkins(sitting).await?;
     let amendments = state.store.amendments(sitting.id).await?;
     Ok(quorum::attendance(sitting, counts, checkins, amendments))
 }

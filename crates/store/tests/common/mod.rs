@@ -52,8 +52,8 @@ pub async fn databases() -> Vec<TestDb> {
 pub async fn attendance(s: &Store, sitting: &Sitting) -> Attendance {
     rollcall_checkin::quorum::attendance(
         sitting,
-        s.delegation_counts(sitting.id).await.unwrap(),
-        s.checkins(sitting.id).await.unwrap(),
+        s.delegation_counts(sitting).await.unwrap(),
+        s.checkins(sitting).await.unwrap(),
         s.amendments(sitting.id).await.unwrap(),
     )
 }
