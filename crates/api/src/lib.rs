@@ -7,6 +7,7 @@ mod auth;
 mod delegates;
 mod error;
 mod kiosk;
+mod roll_calls;
 mod sittings;
 
 pub use auth::{CreatedToken, KioskSettings, NewToken, Role, Session, TokenInfo};
@@ -16,6 +17,10 @@ pub use delegates::{
 };
 pub use error::{ErrorBody, ErrorDetail};
 pub use kiosk::{FaceAnswer, FaceStatus, FrameAnswer, FrameQuery, Health};
+pub use roll_calls::{
+    DeliveryState, DocumentSignature, PublicKeyInfo, RollCall, RollCallDelegate, RollCallSummary,
+    SignedRollCall, WebhookDelivery, ROLL_CALL_FORMAT,
+};
 pub use sittings::{
     Alert, AlertKind, Amendment, AmendmentAction, Attendance, AttendanceEvent, AttendanceSnapshot,
     AuditHead, CheckinRecord, CheckinStatus, DelegationCount, EventKind, KioskRef, ManualCheckin,

@@ -61,11 +61,12 @@ impl Api {
             .bearer_auth(&self.token)
     }
 
-    async fn call<T: DeserializeOwned>(req: RequestBuilder) -> Result<T, CallError> {
+    /// A successful answer, or the server's error body as a [`CallError`].
+    async fn send(req: RequestBuilder) -> Result<reqwest::Response, CallError> {
         let resp = req.send().await?;
         let status = resp.status();
         if status.is_success() {
-            return Ok(resp.json().await?);
+            return Ok(resp);
         }
         let error = match resp.json::<ErrorBody>().await {
             Ok(body) => body.error,
@@ -81,14 +82,28 @@ impl Api {
         })
     }
 
+    async fn call<T: DeserializeOwned>(req: RequestBuilder) -> Result<T, CallError> {
+        Ok(Self::send(req).await?.json().await?)
+    }
+
+    /// A document's exact bytes as text (a signed roll call must stay as signed).
+    async fn call_text(req: RequestBuilder) -> Result<String, CallError> {
+        Ok(Self::send(req).await?.text().await?)
+    }
+
+    /// Takes a roll call of an open sitting: its signed JSON, as served.
+    pub async fn take_roll_call(&self, sitting: i64) -> Result<String, CallError> {
+        Self::call_text(self.request(Method::POST, &format!("/sittings/{sitting}/roll-calls")))
+            .await
+    }
+
+    /// The public keys roll calls are signed with (`GET /keys`), as served.
+    pub async fn keys(&self) -> Result<String, CallError> {
+        Self::call_text(self.request(Method::GET, "/keys")).await
+    }
+
     async fn call_empty(req: RequestBuilder) -> Result<(), CallError> {
-        let resp = req.send().await?;
-        if resp.status().is_success() {
-            return Ok(());
-        }
-        let status = resp.status().as_u16();
-        let error = resp.json::<ErrorBody>().await?.error;
-        Err(CallError::Refused { status, error })
+        Self::send(req).await.map(drop)
     }
 
     pub async fn create_delegate(&self, new: &NewDelegate) -> Result<Delegate, CallError> {

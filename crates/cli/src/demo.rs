@@ -278,7 +278,43 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         .await?;
     print_attendance(&presidium.attendance(sitting).await?);
 
-    println!("6. Web pages (each asks for its token once per browser tab):");
+    println!("6. The presidium takes a roll call for a vote: frozen, signed, checked offline...");
+    let doc = presidium.take_roll_call(sitting).await?;
+    let keys = rollcall_record::PublicKeys::parse(&presidium.keys().await?)?;
+    let checked = rollcall_record::verify(doc.as_bytes(), &keys)?;
+    let rc = &checked.roll_call;
+    println!(
+        "   roll call {}: {} of {} eligible present ({}), quorum {}; signed by key {}, \
+         audit head {}",
+        rc.id,
+        rc.present,
+        rc.eligible,
+        rc.delegates
+            .iter()
+            .map(|d| d.full_name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        if rc.quorum_reached {
+            "REACHED"
+        } else {
+            "not reached"
+        },
+        checked.key_id,
+        rc.audit_head.seq
+    );
+    let mut forged = doc.into_bytes();
+    if let Some(i) = forged.windows(10).position(|w| w == b"\"present\":") {
+        forged[i + 10] ^= 0x01;
+    }
+    println!(
+        "   the same file with one byte changed: {}",
+        match rollcall_record::verify(&forged, &keys) {
+            Ok(_) => "VALID (this is a bug)".to_string(),
+            Err(e) => format!("INVALID ({e})"),
+        }
+    );
+
+    println!("7. Web pages (each asks for its token once per browser tab):");
     println!(
         "   presidium dashboard  {base}/       token {}",
         tokens["presidium"]

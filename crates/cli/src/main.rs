@@ -10,6 +10,7 @@ mod eval_pad;
 mod kiosk;
 mod serve;
 mod templates;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -49,6 +50,8 @@ enum Command {
     /// Check the tamper-evident audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Check a signed roll call (JSON or CSV) offline with the server's public keys.
+    Verify(verify::VerifyArgs),
 }
 
 fn main() {
@@ -77,6 +80,7 @@ fn main() {
         Command::Kiosk(args) => kiosk::run(&args),
         Command::Demo(args) => demo::run(args),
         Command::Audit(cmd) => audit::run(cmd),
+        Command::Verify(args) => verify::run(&args),
     };
     if let Err(err) = result {
         eprintln!("rollcall: {err:#}");

@@ -35,6 +35,12 @@ fn the_demo_runs_to_quorum_and_ends_by_itself() {
         "{stdout}"
     );
     assert!(
+        stdout.contains("roll call 1: 2 of 4 eligible present")
+            && stdout.contains("quorum REACHED; signed by key")
+            && stdout.contains("one byte changed: INVALID"),
+        "the roll call: {stdout}"
+    );
+    assert!(
         stdout.contains("presidium dashboard  http://127.0.0.1:"),
         "the dashboard's address: {stdout}"
     );

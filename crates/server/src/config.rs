@@ -28,6 +28,94 @@ pub struct Config {
     pub kiosk: Kiosk,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// The Ed25519 key roll calls are signed with (PKCS#8 PEM, 0600); created at first start.
+    /// Default: `signing-key.pem` in `data_dir`. Servers sharing a database may share one key or
+    /// each have their own: `GET /api/v1/keys` lists every key that has signed.
+    pub signing_key: Option<PathBuf>,
+    pub webhook: Webhook,
+}
+
+/// Delivery of each roll call to a voting system: a POST of the signed JSON, with an HMAC-SHA256
+/// signature header keyed with `secret` (see `rollcall_record::webhook`), retried with exponential
+/// backoff until the receiver answers 2xx once.
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Webhook {
+    /// Where to POST roll calls; none: no delivery.
+    pub url: Option<String>,
+    /// The shared secret, or a file holding it (one of the two when `url` is set).
+    pub secret: Option<String>,
+    pub secret_file: Option<PathBuf>,
+    /// Attempts before a delivery is marked failed (an admin can retry it).
+    pub max_attempts: i64,
+    /// Wait before the second attempt, doubling each time up to `retry_max_ms`.
+    pub retry_base_ms: i64,
+    pub retry_max_ms: i64,
+    /// How long one attempt may take.
+    pub timeout_ms: u64,
+}
+
+impl Default for Webhook {
+    fn default() -> Self {
+        Webhook {
+            url: None,
+            secret: None,
+            secret_file: None,
+            max_attempts: 12,
+            retry_base_ms: 2_000,
+            retry_max_ms: 600_000,
+            timeout_ms: 10_000,
+        }
+    }
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("url", &self.url)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .field("secret_file", &self.secret_file)
+            .field("max_attempts", &self.max_attempts)
+            .field("retry_base_ms", &self.retry_base_ms)
+            .field("retry_max_ms", &self.retry_max_ms)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
+impl Webhook {
+    /// The shared secret's bytes, when a webhook is configured.
+    pub fn secret_bytes(&self) -> Result<Option<Vec<u8>>, ConfigError> {
+        let Some(url) = &self.url else {
+            return Ok(None);
+        };
+        let invalid = |reason: &str| ConfigError::Invalid {
+            key: "webhook".into(),
+            reason: reason.into(),
+        };
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(invalid("webhook.url must be an http:// or https:// URL"));
+        }
+        let secret = match (&self.secret, &self.secret_file) {
+            (Some(s), None) => s.clone(),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?
+                .trim()
+                .to_string(),
+            _ => {
+                return Err(invalid(
+                    "webhook.url needs exactly one of webhook.secret and webhook.secret_file",
+                ))
+            }
+        };
+        if secret.len() < 16 {
+            return Err(invalid("the webhook secret must be at least 16 characters"));
+        }
+        Ok(Some(secret.into_bytes()))
+    }
 }
 
 /// What kiosks are told to send (the browser kiosk reads it at login; the native one has flags).
@@ -71,6 +159,8 @@ impl Default for Config {
             kiosk: Kiosk::default(),
             tls_cert: None,
             tls_key: None,
+            signing_key: None,
+            webhook: Webhook::default(),
         }
     }
 }
@@ -95,6 +185,8 @@ impl std::fmt::Debug for Config {
             .field("kiosk", &self.kiosk)
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key.as_ref().map(|_| "***"))
+            .field("signing_key", &self.signing_key)
+            .field("webhook", &self.webhook)
             .finish()
     }
 }
@@ -113,6 +205,8 @@ pub enum ConfigError {
     },
     #[error("{path}: {reason}")]
     Calibration { path: String, reason: String },
+    #[error("{key}: {reason}")]
+    Invalid { key: String, reason: String },
     #[error("environment variable {name}={value:?}: {reason}")]
     Env {
         name: String,
@@ -186,6 +280,10 @@ impl Config {
         env!("ROLLCALL_KIOSK_FRAME_WIDTH", self.kiosk.frame_width);
         env!("ROLLCALL_TLS_CERT", some self.tls_cert);
         env!("ROLLCALL_TLS_KEY", some self.tls_key);
+        env!("ROLLCALL_SIGNING_KEY", some self.signing_key);
+        env!("ROLLCALL_WEBHOOK_URL", some self.webhook.url);
+        env!("ROLLCALL_WEBHOOK_SECRET", some self.webhook.secret);
+        env!("ROLLCALL_WEBHOOK_SECRET_FILE", some self.webhook.secret_file);
         Ok(())
     }
 
@@ -240,6 +338,13 @@ impl Config {
             max_bytes: self.max_upload_bytes,
             ..rollcall_vision::DecodeLimits::default()
         }
+    }
+
+    /// Where the roll-call signing key lives.
+    pub fn signing_key_path(&self) -> PathBuf {
+        self.signing_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("signing-key.pem"))
     }
 
     pub fn database_url(&self) -> String {

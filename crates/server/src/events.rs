@@ -1,7 +1,7 @@
 //! Live attendance for dashboards: every check-in and correction, and every alert for staff, is
 //! published to every open event stream.
 
-use rollcall_api::{Alert, AttendanceEvent};
+use rollcall_api::{Alert, AttendanceEvent, RollCallSummary};
 use tokio::sync::broadcast;
 
 /// One thing an event stream tells its watchers.
@@ -9,6 +9,8 @@ use tokio::sync::broadcast;
 pub enum LiveEvent {
     Attendance(AttendanceEvent),
     Alert(Alert),
+    /// A roll call was taken (the dashboards show the latest).
+    RollCall(RollCallSummary),
     /// A token was revoked: streams open with it end.
     TokenRevoked(i64),
 }

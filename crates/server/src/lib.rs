@@ -44,6 +44,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The embedding space of this server's templates (`PipelineConfig::model_id`).
     pub model_id: Arc<str>,
+    /// Signs roll calls.
+    pub signer: Arc<rollcall_record::ServerKey>,
+    /// Delivers roll calls to the voting system, when configured.
+    pub webhook: Option<Arc<app::webhook::Webhook>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -65,6 +69,8 @@ pub enum StartError {
     Gallery(#[from] rollcall_checkin::CheckinError),
     #[error(transparent)]
     Config(#[from] config::ConfigError),
+    #[error("the roll-call signing key: {0}")]
+    Key(#[from] rollcall_record::KeyError),
     #[error("creating {path}: {source}")]
     DataDir {
         path: std::path::PathBuf,
@@ -82,7 +88,14 @@ impl AppState {
                 source,
             })?;
         }
+        let webhook = app::webhook::Webhook::new(&config.webhook)?.map(Arc::new);
+        let signer = Arc::new(rollcall_record::ServerKey::load_or_create(
+            &config.signing_key_path(),
+        )?);
         let store = Store::connect(&url).await?;
+        store
+            .register_signing_key(&signer.public_info(rollcall_store::now_ms()))
+            .await?;
         let model_id: Arc<str> = config.pipeline().model_id().into();
         let calibration = Arc::new(config.calibration()?);
         let recognizer = Arc::new(Recognizer::new(
@@ -118,9 +131,18 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
             model_id,
+            signer,
+            webhook,
         };
         if let Some(changes) = changes {
             app::gallery::follow(state.clone(), changes);
+        }
+        if let Some(webhook) = &state.webhook {
+            app::webhook::spawn(
+                Arc::clone(webhook),
+                state.store.clone(),
+                state.events.closed(),
+            );
         }
         Ok(state)
     }

@@ -374,12 +374,33 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     )
     .await;
 
+    // ---- a roll call for a vote, from the dashboard's button ---------------------------------
+    wait_text(&dash, "#last-roll-call", "No roll call yet").await;
+    click(&dash, "#take-roll-call").await;
+    wait_until(
+        &dash,
+        "the roll call shown",
+        &format!(
+            "return /Roll call 1 at .*: 2 of 3 present, quorum reached/\
+                .test(document.querySelector('#last-roll-call').textContent) \
+                && !document.querySelector('#roll-call-files').hidden && {same_load}"
+        ),
+    )
+    .await;
+    let open = srv.get("/api/v1/sittings", "presidium").await.1[0]["id"]
+        .as_i64()
+        .unwrap();
+    let (s, calls) = srv
+        .get(&format!("/api/v1/sittings/{open}/roll-calls"), "presidium")
+        .await;
+    assert_eq!((s, calls[0]["present"].as_i64()), (200, Some(2)), "{calls}");
+
     // ---- how each page looks on a hall screen and on a tablet -------------------------------
     shoot(
         &dash,
         &shots,
         "dashboard",
-        &["#present", "#quorum", "#recent"],
+        &["#present", "#quorum", "#recent", "#take-roll-call"],
     )
     .await;
     shoot(&desk, &shots, "desk", &["#search", "#person", "#sittings"]).await;

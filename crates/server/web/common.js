@@ -76,6 +76,18 @@ export async function api(method, path, body) {
   return data;
 }
 
+/** Saves what `path` serves as a file, byte for byte (a signed document must stay as signed). */
+export async function download(path, name) {
+  const res = await fetch(`/api/v1${path}`, { headers: authHeaders(), cache: 'no-store' });
+  if (!res.ok) throw new ApiError(res.status, 'error', `HTTP ${res.status}`);
+  const url = URL.createObjectURL(await res.blob());
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 /**
  * Shows the login form until a token with one of `roles` is given, then calls `start(session)`.
  * `session` is the answer of GET /api/v1/session: {role, kiosk: {fps, frame_width}}.

@@ -1,12 +1,13 @@
 // Presidium dashboard: the open sitting's attendance and quorum, live from the event stream.
 // No photos here: it shows names, delegations and counts only.
-import { $, h, api, subscribe, startPage, fmtTime, alertItem } from '/assets/common.js';
+import { $, h, api, subscribe, startPage, fmtTime, alertItem, download } from '/assets/common.js';
 
 const RECENT = 12;
 const ALERTS = 4;
 let sitting = null;
 let stop = null;
 let refreshTimer = null;
+let lastRollCall = null;
 
 function ruleText(s, att) {
   const frac = `${s.quorum_numerator}/${s.quorum_denominator}`;
@@ -61,8 +62,38 @@ function renderRecent(checkins) {
   $('#recent').replaceChildren(...last.map((c) => recentItem(c, false)));
 }
 
+/** The latest roll call of the sitting: when, how many present, quorum (names stay in the file). */
+function renderRollCall(r) {
+  lastRollCall = r;
+  $('#roll-call-files').hidden = !r;
+  $('#take-roll-call').disabled = !sitting || sitting.status !== 'open';
+  const text = $('#last-roll-call');
+  if (!r) {
+    text.textContent = 'No roll call yet';
+    return;
+  }
+  const q = r.quorum_reached ? 'quorum reached' : `no quorum (${r.required} needed)`;
+  text.textContent = `Roll call ${r.id} at ${fmtTime(r.taken_at)}: ${r.present} of ${r.eligible} present, ${q}`;
+}
+
+async function takeRollCall() {
+  const button = $('#take-roll-call');
+  button.disabled = true;
+  try {
+    const signed = await api('POST', `/sittings/${sitting.id}/roll-calls`);
+    const r = signed.roll_call;
+    if (!lastRollCall || r.id > lastRollCall.id) renderRollCall(r);
+  } catch (e) {
+    $('#last-roll-call').textContent = `Roll call not taken: ${e.message}`;
+  } finally {
+    button.disabled = !sitting || sitting.status !== 'open';
+  }
+}
+
 async function refresh() {
   if (!sitting) return;
+  const calls = await api('GET', `/sittings/${sitting.id}/roll-calls`);
+  renderRollCall(calls.length ? calls[calls.length - 1] : null);
   const att = await api('GET', `/sittings/${sitting.id}/attendance`);
   renderCounts(att);
   $('#rule').textContent = ruleText(sitting, att);
@@ -96,6 +127,10 @@ function onEvent(kind, data) {
     return;
   }
   if (kind === 'alert') return addAlert(e);
+  if (kind === 'roll_call') {
+    if (!lastRollCall || e.id > lastRollCall.id) renderRollCall(e);
+    return;
+  }
   renderCounts(e);
   if (kind === 'checkin') {
     const list = $('#recent');
@@ -125,6 +160,7 @@ function watch(s) {
     $('#recent').replaceChildren();
     $('#alerts').replaceChildren();
     $('#alerts-panel').hidden = true;
+    renderRollCall(null);
     setLive('live');
     return;
   }
@@ -156,6 +192,11 @@ startPage({
   roles: ['presidium', 'admin'],
   pageName: 'attendance dashboard',
   start: async () => {
+    $('#take-roll-call').addEventListener('click', () => takeRollCall());
+    $('#roll-call-json').addEventListener('click', () =>
+      download(`/roll-calls/${lastRollCall.id}`, `roll-call-${lastRollCall.id}.json`).catch(() => {}));
+    $('#roll-call-csv').addEventListener('click', () =>
+      download(`/roll-calls/${lastRollCall.id}/csv`, `roll-call-${lastRollCall.id}.csv`).catch(() => {}));
     tick();
     setInterval(tick, 1000);
     watch(null);

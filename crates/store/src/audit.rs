@@ -103,14 +103,25 @@ impl Store {
         detail: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        if self.kind == DbKind::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(APPEND_LOCK)
-                .execute(&mut *tx)
-                .await?;
-        }
-        // Writing first takes SQLite's write lock before the previous hash is read, so no other
-        // append can slip in between (a read-then-write transaction could not upgrade its lock).
+        self.append(&mut tx, actor, action, subject, detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Appends an entry inside the caller's transaction (which then holds the chain until it
+    /// commits): on PostgreSQL, other servers' appends wait on an advisory lock; on SQLite, writing
+    /// first takes the database's write lock before the previous hash is read, so no other append
+    /// can slip in between (a read-then-write transaction could not upgrade its lock). Returns the
+    /// new entry's sequence number.
+    pub(crate) async fn append(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        detail: &str,
+    ) -> Result<i64, StoreError> {
+        self.lock_chain(tx).await?;
         let at = now_ms();
         let id: i64 = sqlx::query(
             "INSERT INTO audit (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5) \
@@ -121,13 +132,13 @@ impl Store {
         .bind(action)
         .bind(subject)
         .bind(detail)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get("id")?;
         let prev: String =
             sqlx::query("SELECT hash FROM audit WHERE id < $1 ORDER BY id DESC LIMIT 1")
                 .bind(id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?
                 .map(|r| r.try_get("hash"))
                 .transpose()?
@@ -137,10 +148,37 @@ impl Store {
             .bind(&prev)
             .bind(&hash)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// On PostgreSQL, waits until no other transaction can append to the chain before this one
+    /// ends (SQLite needs nothing: its writers take turns on the whole database).
+    pub(crate) async fn lock_chain(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ) -> Result<(), StoreError> {
+        if self.kind == DbKind::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(APPEND_LOCK)
+                .execute(&mut **tx)
+                .await?;
+        }
         Ok(())
+    }
+
+    /// The newest entry as `tx` sees it.
+    pub(crate) async fn head_in(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ) -> Result<(i64, String), StoreError> {
+        let row = sqlx::query("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+        Ok(match row {
+            Some(r) => (r.try_get("id")?, r.try_get("hash")?),
+            None => (0, GENESIS.to_string()),
+        })
     }
 
     /// Seals entries written before the chain existed (no hash yet) into it, in order.

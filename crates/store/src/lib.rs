@@ -10,6 +10,7 @@ mod frames;
 mod notify;
 mod photos;
 mod record;
+mod roll_calls;
 mod sittings;
 mod tokens;
 
@@ -24,6 +25,7 @@ pub use checkins::CheckinOutcome;
 pub use error::StoreError;
 pub use notify::{TemplateChanges, TEMPLATES_CHANNEL};
 pub use photos::{PhotoRecord, TemplateRecord};
+pub use roll_calls::{AttemptOutcome, DueDelivery, RollCallDocs, RollCallFigures};
 pub use tokens::TokenRecord;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

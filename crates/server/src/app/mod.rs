@@ -6,4 +6,6 @@ pub(crate) mod attendance;
 pub(crate) mod enrol;
 pub(crate) mod frames;
 pub(crate) mod gallery;
+pub(crate) mod roll_calls;
 pub(crate) mod tokens;
+pub(crate) mod webhook;

@@ -6,6 +6,7 @@ mod body;
 mod delegates;
 mod kiosk;
 mod misc;
+mod roll_calls;
 mod sittings;
 mod tokens;
 
@@ -44,6 +45,12 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(sittings::attendance))
         .routes(routes!(sittings::attendance_csv))
         .routes(routes!(sittings::events))
+        .routes(routes!(roll_calls::take, roll_calls::list))
+        .routes(routes!(roll_calls::get))
+        .routes(routes!(roll_calls::get_csv))
+        .routes(routes!(roll_calls::keys))
+        .routes(routes!(roll_calls::deliveries))
+        .routes(routes!(roll_calls::retry))
         .routes(routes!(kiosk::frame))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))

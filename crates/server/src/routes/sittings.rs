@@ -386,7 +386,7 @@ pub async fn attendance_csv(
 #[utoipa::path(get, path = "/sittings/{id}/events", tag = "attendance", params(("id" = i64, Path)),
     responses((status = 200, content_type = "text/event-stream",
         description = "`snapshot` (AttendanceSnapshot), then `checkin` / `checkout` events \
-            (AttendanceEvent) and `alert` events (Alert)",
+            (AttendanceEvent), `alert` events (Alert) and `roll_call` events (RollCallSummary)",
         body = AttendanceEvent)),
     security(("bearer" = [])))]
 pub async fn events(
@@ -425,6 +425,11 @@ pub async fn events(
                 Ok(LiveEvent::Alert(alert)) if alert.sitting_id == id => Event::default()
                     .event("alert")
                     .json_data(&alert)
+                    .ok()
+                    .map(Ok),
+                Ok(LiveEvent::RollCall(r)) if r.sitting_id == id => Event::default()
+                    .event("roll_call")
+                    .json_data(&r)
                     .ok()
                     .map(Ok),
                 // A slow client that missed events is told to reload rather than see wrong counts.
