@@ -110,9 +110,15 @@ fn score_one(
     // kiosk adds (and compression traces are part of what liveness models look at).
     let img = if img.width() > config.kiosk.frame_width {
         let sent = rollcall_kiosk::encode_frame(&img, config.kiosk.frame_width);
-        decode_image(&sent, &config.decode_limits())?
+        decode_image(
+            &sent,
+            &config.decode_limits_for(rollcall_vision::Purpose::Probe),
+        )?
     } else {
-        decode_image(&bytes, &config.decode_limits())?
+        decode_image(
+            &bytes,
+            &config.decode_limits_for(rollcall_vision::Purpose::Probe),
+        )?
     };
     let largest = detector
         .detect(&img)?

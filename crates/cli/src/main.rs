@@ -8,6 +8,7 @@ mod enrol;
 mod eval;
 mod eval_pad;
 mod kiosk;
+mod purge;
 mod serve;
 mod templates;
 mod verify;
@@ -52,6 +53,8 @@ enum Command {
     Audit(audit::AuditCommand),
     /// Check a signed roll call (JSON or CSV) offline with the server's public keys.
     Verify(verify::VerifyArgs),
+    /// Remove every enrolment photo and template after the congress (--biometrics --yes).
+    Purge(purge::PurgeArgs),
 }
 
 fn main() {
@@ -81,6 +84,7 @@ fn main() {
         Command::Demo(args) => demo::run(args),
         Command::Audit(cmd) => audit::run(cmd),
         Command::Verify(args) => verify::run(&args),
+        Command::Purge(args) => purge::run(&args),
     };
     if let Err(err) = result {
         eprintln!("rollcall: {err:#}");

@@ -27,7 +27,7 @@ pub fn run(cmd: TemplatesCommand) -> anyhow::Result<()> {
     let config = Config::load(config.as_deref())?;
     let mut pipeline = Pipeline::load(&config.pipeline())?;
     let model_id = config.pipeline().model_id();
-    let limits = config.decode_limits();
+    let limits = config.decode_limits_for(Purpose::Enrolment);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

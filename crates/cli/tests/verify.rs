@@ -5,7 +5,6 @@ use std::process::Command;
 
 use reqwest::Method;
 use rollcall_testkit::TestServer;
-use serde_json::json;
 
 fn verify(file: &std::path::Path, keys: &std::path::Path) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_rollcall"))
@@ -33,14 +32,7 @@ async fn a_roll_call_verifies_offline_and_fails_after_one_byte_changes() {
     let id = srv.delegate("C1", "Lê Văn Lương", "Hải Phòng").await;
     srv.delegate("C2", "Absent Member", "Hải Phòng").await;
     let sitting = srv.open_sitting(1, 2, "at_least").await;
-    let (s, v) = srv
-        .json(
-            Method::POST,
-            &format!("/api/v1/sittings/{sitting}/checkins"),
-            "staff",
-            json!({"delegate_id": id, "reason": "badge"}),
-        )
-        .await;
+    let (s, v) = srv.checkin(sitting, id).await;
     assert_eq!(s, 201, "{v}");
     let doc = body(
         &srv,

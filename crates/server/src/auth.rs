@@ -90,6 +90,7 @@ impl FromRequestParts<AppState> for Caller {
                     "unknown or revoked token",
                 )
             })?;
+        touch(state, &record).await;
         let role = Role::parse(&record.role).ok_or_else(|| {
             AppError::Internal(format!("token {} has role {:?}", record.id, record.role))
         })?;
@@ -99,6 +100,19 @@ impl FromRequestParts<AppState> for Caller {
             role,
         })
     }
+}
+
+/// Records the token's use (at most once a minute) without making the request wait for a write:
+/// normally done before the answer leaves; with the database write-locked, it finishes (or fails,
+/// logged) in the background while the request, a read perhaps, goes on.
+async fn touch(state: &AppState, record: &rollcall_store::TokenRecord) {
+    let (store, record) = (state.store.clone(), record.clone());
+    let task = tokio::spawn(async move {
+        if let Err(e) = store.touch_token(&record).await {
+            tracing::debug!(token = record.id, error = %e, "last use not recorded");
+        }
+    });
+    let _ = tokio::time::timeout(std::time::Duration::from_millis(50), task).await;
 }
 
 /// Route-level role sets, so that each handler states who may call it in one line.

@@ -19,6 +19,18 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// Largest accepted bulk import (CSV plus a zip of photos), bytes.
     pub max_import_bytes: usize,
+    /// Largest accepted image in pixels (width x height, read from the header before decoding).
+    pub max_pixels: u64,
+    /// Enrolment photos are scaled down to fit this many pixels a side before detection (kiosk
+    /// frames to `kiosk.frame_width` wide): detection's time and memory grow with the pixels.
+    pub photo_max_side: u32,
+    /// A request's headers must arrive within this time (and a TLS handshake finish), ms.
+    pub header_timeout_ms: u64,
+    /// A request (its body read and its answer begun) must be done within this time, ms.
+    pub request_timeout_ms: u64,
+    /// Open connections at most, in all and from one client address.
+    pub max_connections: usize,
+    pub max_connections_per_client: usize,
     /// Inference workers (one pipeline each) and how many requests may wait for one.
     pub workers: usize,
     pub queue: usize,
@@ -151,6 +163,12 @@ impl Default for Config {
             models_dir: None,
             max_upload_bytes: 10 * 1024 * 1024,
             max_import_bytes: 512 * 1024 * 1024,
+            max_pixels: rollcall_vision::DEFAULT_MAX_PIXELS,
+            header_timeout_ms: 10_000,
+            request_timeout_ms: 120_000,
+            max_connections: 4096,
+            max_connections_per_client: 256,
+            photo_max_side: 1600,
             workers: cores,
             queue: cores * 2,
             recognition: RecognitionConfig::default(),
@@ -177,6 +195,15 @@ impl std::fmt::Debug for Config {
             .field("models_dir", &self.models_dir)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("max_import_bytes", &self.max_import_bytes)
+            .field("max_pixels", &self.max_pixels)
+            .field("photo_max_side", &self.photo_max_side)
+            .field("header_timeout_ms", &self.header_timeout_ms)
+            .field("request_timeout_ms", &self.request_timeout_ms)
+            .field("max_connections", &self.max_connections)
+            .field(
+                "max_connections_per_client",
+                &self.max_connections_per_client,
+            )
             .field("workers", &self.workers)
             .field("queue", &self.queue)
             .field("recognition", &self.recognition)
@@ -265,6 +292,12 @@ impl Config {
         env!("ROLLCALL_MODELS_DIR", some self.models_dir);
         env!("ROLLCALL_MAX_UPLOAD_BYTES", self.max_upload_bytes);
         env!("ROLLCALL_MAX_IMPORT_BYTES", self.max_import_bytes);
+        env!("ROLLCALL_MAX_PIXELS", self.max_pixels);
+        env!("ROLLCALL_MAX_CONNECTIONS", self.max_connections);
+        env!(
+            "ROLLCALL_MAX_CONNECTIONS_PER_CLIENT",
+            self.max_connections_per_client
+        );
         env!("ROLLCALL_WORKERS", self.workers);
         env!("ROLLCALL_QUEUE", self.queue);
         env!("ROLLCALL_MIN_FACE", self.recognition.min_face);
@@ -332,11 +365,32 @@ impl Config {
         Ok(calibration)
     }
 
-    /// Image decoding limits for photos and frames: the upload limit, and the decoder's defaults.
+    /// Image decoding limits: the upload limit, the pixel budget, and the decoder's defaults.
     pub fn decode_limits(&self) -> rollcall_vision::DecodeLimits {
         rollcall_vision::DecodeLimits {
             max_bytes: self.max_upload_bytes,
+            max_pixels: self.max_pixels,
             ..rollcall_vision::DecodeLimits::default()
+        }
+    }
+
+    /// The limits for one kind of image, with the box it is scaled into before detection: a
+    /// kiosk frame to the width kiosks are told to send (and twice that in height, for portrait
+    /// cameras), an enrolment photo to `photo_max_side` a side.
+    pub fn decode_limits_for(
+        &self,
+        purpose: rollcall_vision::Purpose,
+    ) -> rollcall_vision::DecodeLimits {
+        let fit = match purpose {
+            rollcall_vision::Purpose::Probe => (
+                self.kiosk.frame_width,
+                self.kiosk.frame_width.saturating_mul(2),
+            ),
+            rollcall_vision::Purpose::Enrolment => (self.photo_max_side, self.photo_max_side),
+        };
+        rollcall_vision::DecodeLimits {
+            fit_within: Some(fit),
+            ..self.decode_limits()
         }
     }
 

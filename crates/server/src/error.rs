@@ -22,6 +22,8 @@ pub enum AppError {
     Busy,
     #[error("database unavailable: {0}")]
     DatabaseDown(String),
+    #[error("database busy: {0}")]
+    DatabaseBusy(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -61,7 +63,12 @@ impl AppError {
 
     /// A request body that is not the JSON the route expects.
     pub fn invalid_json(e: &axum::extract::rejection::JsonRejection) -> Self {
-        Self::new(e.status(), "invalid_json", e.body_text())
+        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "payload_too_large"
+        } else {
+            "invalid_json"
+        };
+        Self::new(e.status(), code, e.body_text())
     }
 }
 
@@ -91,6 +98,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(what) => AppError::not_found(what),
             StoreError::Conflict(m) => AppError::new(StatusCode::CONFLICT, "conflict", m),
             StoreError::Unavailable(m) => AppError::DatabaseDown(m),
+            StoreError::Busy(m) => AppError::DatabaseBusy(m),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -107,8 +115,19 @@ impl From<rollcall_vision::PoolError> for AppError {
     }
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
+/// What a client is told of an error.
+pub(crate) struct PublicError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub detail: Option<serde_json::Value>,
+    /// Whether to send `Retry-After`.
+    pub retry: bool,
+}
+
+impl AppError {
+    /// The error as a client may see it; internal details are logged here and go no further.
+    pub(crate) fn public(self) -> PublicError {
         let (status, code, message, detail, retry) = match self {
             AppError::Client {
                 status,
@@ -133,6 +152,16 @@ impl IntoResponse for AppError {
                     true,
                 )
             }
+            AppError::DatabaseBusy(internal) => {
+                tracing::warn!(error = %internal, "database busy");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_busy",
+                    "the database is busy with other writes; retry shortly".into(),
+                    None,
+                    true,
+                )
+            }
             AppError::Internal(internal) => {
                 tracing::error!(error = %internal, "internal error");
                 (
@@ -144,6 +173,25 @@ impl IntoResponse for AppError {
                 )
             }
         };
+        PublicError {
+            status,
+            code,
+            message,
+            detail,
+            retry,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let PublicError {
+            status,
+            code,
+            message,
+            detail,
+            retry,
+        } = self.public();
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.to_string(),

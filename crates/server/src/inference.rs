@@ -12,7 +12,9 @@ use crate::error::AppError;
 #[derive(Debug)]
 pub struct Inference {
     pool: Arc<InferencePool>,
-    limits: DecodeLimits,
+    /// Kiosk frames and identification queries; enrolment photos.
+    probe_limits: DecodeLimits,
+    enrolment_limits: DecodeLimits,
 }
 
 /// A decoding or pipeline error as the client should see it.
@@ -20,6 +22,7 @@ pub fn image_error(e: VisionError) -> AppError {
     match e {
         VisionError::DataTooLarge { .. }
         | VisionError::DimensionsTooLarge { .. }
+        | VisionError::TooManyPixels { .. }
         | VisionError::DecodeTooLarge { .. } => AppError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "image_too_large",
@@ -40,7 +43,8 @@ impl Inference {
     pub fn new(cfg: &Config) -> Result<Self, VisionError> {
         Ok(Inference {
             pool: InferencePool::new(&cfg.pipeline(), cfg.workers, cfg.queue)?,
-            limits: cfg.decode_limits(),
+            probe_limits: cfg.decode_limits_for(Purpose::Probe),
+            enrolment_limits: cfg.decode_limits_for(Purpose::Enrolment),
         })
     }
 
@@ -48,7 +52,10 @@ impl Inference {
     /// taken and the queue is full: the caller answers 503 rather than queueing without bound.
     pub async fn analyze(&self, bytes: Vec<u8>, purpose: Purpose) -> Result<Vec<Face>, AppError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let limits = self.limits;
+        let limits = match purpose {
+            Purpose::Probe => self.probe_limits,
+            Purpose::Enrolment => self.enrolment_limits,
+        };
         self.pool.try_submit(move |p| {
             let result = decode_image(&bytes, &limits).and_then(|img| p.analyze_for(&img, purpose));
             let _ = tx.send(result);

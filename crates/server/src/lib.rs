@@ -9,6 +9,7 @@
 mod app;
 pub mod auth;
 pub mod config;
+mod conn;
 mod error;
 mod events;
 mod inference;
@@ -83,7 +84,7 @@ impl AppState {
     pub async fn start(config: Config) -> Result<AppState, StartError> {
         let url = config.database_url();
         if config.database_url.is_none() {
-            std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+            create_private_dir(&config.data_dir).map_err(|source| StartError::DataDir {
                 path: config.data_dir.clone(),
                 source,
             })?;
@@ -167,12 +168,26 @@ impl AppState {
     }
 }
 
+/// Creates a folder (and any missing parents) that only its owner can enter: it holds the database,
+/// its log and the signing key.
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
 pub fn router(state: AppState) -> Router {
     routes::router(state)
 }
 
 /// Serves until `shutdown` resolves; in-flight requests finish first. With `tls_cert` and `tls_key`
-/// configured, connections are TLS (rustls); otherwise plain HTTP.
+/// configured, connections are TLS (rustls); otherwise plain HTTP. The accept loop bounds header
+/// time and open connections (`conn`).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -185,23 +200,18 @@ pub async fn serve(
         (None, None) => None,
         _ => return Err(std::io::Error::other("TLS needs both tls_cert and tls_key")),
     };
+    let config = &state.config;
+    let limits = conn::ConnLimits {
+        header_timeout: std::time::Duration::from_millis(config.header_timeout_ms),
+        max_connections: config.max_connections,
+        max_per_client: config.max_connections_per_client,
+    };
     let app = router(state);
     let shutdown = async move {
         shutdown.await;
         events.close();
     };
-    let result = match tls {
-        Some(acceptor) => {
-            axum::serve(tls::TlsListener::new(listener, acceptor)?, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
-        None => {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
-    };
+    let result = conn::serve(listener, app, tls, limits, shutdown).await;
     inference.shutdown();
     result
 }

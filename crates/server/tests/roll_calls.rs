@@ -17,14 +17,7 @@ use serde_json::{json, Value};
 const SECRET: &str = "a shared secret of the voting system";
 
 async fn checkin(srv: &TestServer, sitting: i64, delegate: i64) {
-    let (s, v) = srv
-        .json(
-            Method::POST,
-            &format!("/api/v1/sittings/{sitting}/checkins"),
-            "staff",
-            json!({"delegate_id": delegate, "reason": "badge shown"}),
-        )
-        .await;
+    let (s, v) = srv.checkin(sitting, delegate).await;
     assert_eq!(s, 201, "{v}");
 }
 

@@ -102,7 +102,7 @@ impl Store {
         subject: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         self.append(&mut tx, actor, action, subject, detail).await?;
         tx.commit().await?;
         Ok(())
@@ -189,7 +189,7 @@ impl Store {
         if unsealed.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut prev = GENESIS.to_string();
         for row in sqlx::query(&format!("{SELECT} ORDER BY id"))
             .fetch_all(&mut *tx)

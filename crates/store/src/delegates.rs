@@ -129,7 +129,7 @@ impl Store {
     /// Erases the delegate: photos, templates and check-ins go with the row (foreign keys cascade).
     /// Returns false when there was no such delegate.
     pub async fn delete_delegate(&self, id: i64) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         // Explicit deletes as well as the cascade, so erasure does not depend on a pragma being set.
         sqlx::query("DELETE FROM templates WHERE delegate_id = $1")
             .bind(id)
@@ -143,12 +143,18 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        // Kiosk answers that greeted them by name.
+        sqlx::query("DELETE FROM kiosk_frames WHERE delegates LIKE $1")
+            .bind(format!("%,{id},%"))
+            .execute(&mut *tx)
+            .await?;
         let r = sqlx::query("DELETE FROM delegates WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
         self.notify_templates(&mut tx).await?;
         tx.commit().await?;
+        self.scrub().await?;
         Ok(r.rows_affected() > 0)
     }
 }

@@ -20,22 +20,31 @@ impl Store {
             .transpose()
     }
 
-    /// Keeps the answer; a concurrent duplicate keeps the first one stored and gets it back.
+    /// Keeps the answer, with the ids of the delegates it names (so that erasing one of them
+    /// removes it); a concurrent duplicate keeps the first one stored and gets it back.
     pub async fn save_frame_response(
         &self,
         token_id: i64,
         kiosk_frame_id: &str,
         response: &str,
+        names: &[i64],
     ) -> Result<String, StoreError> {
+        let delegates: String = names.iter().map(|id| format!(",{id}")).collect();
+        let delegates = if delegates.is_empty() {
+            delegates
+        } else {
+            format!("{delegates},")
+        };
         sqlx::query(
-            "INSERT INTO kiosk_frames (token_id, kiosk_frame_id, response, created_at) VALUES \
-                ($1, $2, $3, $4) \
+            "INSERT INTO kiosk_frames (token_id, kiosk_frame_id, response, created_at, delegates) \
+                VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (token_id, kiosk_frame_id) DO NOTHING",
         )
         .bind(token_id)
         .bind(kiosk_frame_id)
         .bind(response)
         .bind(now_ms())
+        .bind(delegates)
         .execute(&self.pool)
         .await?;
         Ok(self

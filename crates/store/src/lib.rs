@@ -5,6 +5,7 @@
 mod audit;
 mod checkins;
 mod delegates;
+mod erasure;
 mod error;
 mod frames;
 mod notify;
@@ -19,14 +20,23 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::AnyPool;
+use sqlx::Row;
 
 pub use audit::{AuditEntry, ChainBreak, ChainHead, GENESIS};
 pub use checkins::CheckinOutcome;
+pub use erasure::Purged;
 pub use error::StoreError;
 pub use notify::{TemplateChanges, TEMPLATES_CHANNEL};
 pub use photos::{PhotoRecord, TemplateRecord};
 pub use roll_calls::{AttemptOutcome, DueDelivery, RollCallDocs, RollCallFigures};
 pub use tokens::TokenRecord;
+
+/// How long a SQLite write waits for another writer before giving up with [`StoreError::Busy`]
+/// (answered 503 + Retry-After).
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long `/healthz` waits for SQLite's write lock before reporting the database busy.
+const HEALTH_LOCK_WAIT: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DbKind {
@@ -98,6 +108,9 @@ impl Store {
             }
             _ => url.to_string(),
         };
+        if kind == DbKind::Sqlite {
+            erasure::create_private_sqlite_file(&url)?;
+        }
         let options = AnyConnectOptions::from_str(&url)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let pool = AnyPoolOptions::new()
@@ -110,10 +123,17 @@ impl Store {
                         sqlx::query("PRAGMA journal_mode = WAL")
                             .execute(&mut *conn)
                             .await?;
-                        sqlx::query("PRAGMA busy_timeout = 5000")
+                        sqlx::query(&format!(
+                            "PRAGMA busy_timeout = {}",
+                            BUSY_TIMEOUT.as_millis()
+                        ))
+                        .execute(&mut *conn)
+                        .await?;
+                        sqlx::query("PRAGMA foreign_keys = ON")
                             .execute(&mut *conn)
                             .await?;
-                        sqlx::query("PRAGMA foreign_keys = ON")
+                        // Deleted content is overwritten, not left in free pages (erasure).
+                        sqlx::query("PRAGMA secure_delete = ON")
                             .execute(&mut *conn)
                             .await?;
                         sqlx::query("PRAGMA synchronous = FULL")
@@ -162,9 +182,56 @@ impl Store {
         &self.pool
     }
 
-    /// Cheap liveness check for `/healthz`.
+    /// A transaction that writes. On SQLite it takes the write lock at `BEGIN IMMEDIATE`, waiting
+    /// up to the busy timeout for it: a deferred transaction that reads first could not upgrade its
+    /// lock once another writer had committed, and would fail at once with "database is locked".
+    pub(crate) async fn write_tx(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.kind {
+            DbKind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            DbKind::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// For `/healthz`: the database answers and can take a write now. On SQLite, a write lock
+    /// held elsewhere for longer than `HEALTH_LOCK_WAIT` makes this [`StoreError::Busy`]; on
+    /// PostgreSQL, a read-only server (a standby, or one out of disk) is reported as unavailable.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        match self.kind {
+            DbKind::Sqlite => {
+                let mut conn = self.pool.acquire().await?;
+                sqlx::query(&format!(
+                    "PRAGMA busy_timeout = {}",
+                    HEALTH_LOCK_WAIT.as_millis()
+                ))
+                .execute(&mut *conn)
+                .await?;
+                let took = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await;
+                if took.is_ok() {
+                    sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+                }
+                sqlx::query(&format!(
+                    "PRAGMA busy_timeout = {}",
+                    BUSY_TIMEOUT.as_millis()
+                ))
+                .execute(&mut *conn)
+                .await?;
+                took?;
+            }
+            DbKind::Postgres => {
+                let row = sqlx::query(
+                    "SELECT CASE WHEN pg_is_in_recovery() \
+                        OR current_setting('transaction_read_only') = 'on' THEN 1 ELSE 0 END \
+                        AS read_only",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                if row.try_get::<i32, _>("read_only")? != 0 {
+                    return Err(StoreError::Unavailable("the database is read-only".into()));
+                }
+            }
+        }
         Ok(())
     }
 

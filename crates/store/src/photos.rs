@@ -39,7 +39,7 @@ impl Store {
         model: &str,
         embedding: &[f32],
     ) -> Result<(PhotoRecord, TemplateRecord), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let exists = sqlx::query("SELECT id FROM delegates WHERE id = $1")
             .bind(delegate_id)
             .fetch_optional(&mut *tx)
@@ -93,7 +93,7 @@ impl Store {
 
     /// Erases one photo and its template; false when the delegate has no such photo.
     pub async fn delete_photo(&self, delegate_id: i64, photo_id: i64) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM templates WHERE photo_id = $1 AND delegate_id = $2")
             .bind(photo_id)
             .bind(delegate_id)
@@ -106,6 +106,7 @@ impl Store {
             .await?;
         self.notify_templates(&mut tx).await?;
         tx.commit().await?;
+        self.scrub().await?;
         Ok(r.rows_affected() > 0)
     }
 
@@ -174,7 +175,7 @@ impl Store {
         model: &str,
         embedding: &[f32],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM templates WHERE photo_id = $1")
             .bind(photo_id)
             .execute(&mut *tx)

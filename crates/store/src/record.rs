@@ -68,7 +68,7 @@ impl Store {
             ));
         }
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let on_roll = sqlx::query(
             "SELECT 1 AS one FROM sitting_roll WHERE sitting_id = $1 AND delegate_id = $2",
         )

@@ -178,7 +178,7 @@ impl Store {
         webhook: Option<&str>,
         build: impl FnOnce(i64, AuditHead) -> RollCallDocs,
     ) -> Result<(i64, String), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         self.lock_chain(&mut tx).await?;
         // The insert comes first: on SQLite it takes the write lock before the head is read.
         let id: i64 = sqlx::query(

@@ -87,7 +87,7 @@ impl Store {
         // Opening fixes the eligible roll, in the same transaction: delegates added or made
         // eligible later join it only through `add_to_roll`.
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let opened = sqlx::query(
             "UPDATE sittings SET status = 'open', opened_at = $1 WHERE id = $2 AND status \
             = 'draft'",
@@ -126,7 +126,7 @@ impl Store {
         }
         // Closing copies the check-ins into the sitting's record, in the same transaction: from
         // now on its attendance reads from there, and only amendments change it.
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let closed = sqlx::query(
             "UPDATE sittings SET status = 'closed', closed_at = $1 WHERE id = $2 AND \
             status = 'open'",

@@ -68,7 +68,8 @@ impl Store {
         self.token(id).await?.ok_or(StoreError::NotFound("token"))
     }
 
-    /// The active token with this hash (not revoked, not expired); records its use.
+    /// The active token with this hash (not revoked, not expired). A read only: recording the use
+    /// ([`Store::touch_token`]) is the caller's, so that authentication never waits for a write.
     pub async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {
         let row = sqlx::query(&format!("{SELECT} WHERE hash = $1"))
             .bind(hash)
@@ -81,17 +82,25 @@ impl Store {
         if !record.is_active(now) {
             return Ok(None);
         }
+        Ok(Some(record))
+    }
+
+    /// Records that a token was used now, when its last recorded use is older than a minute;
+    /// true when it wrote.
+    pub async fn touch_token(&self, record: &TokenRecord) -> Result<bool, StoreError> {
+        let now = now_ms();
         if record
             .last_used_at
-            .is_none_or(|t| t < now - LAST_USED_RESOLUTION_MS)
+            .is_some_and(|t| t >= now - LAST_USED_RESOLUTION_MS)
         {
-            sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(record.id)
-                .execute(&self.pool)
-                .await?;
+            return Ok(false);
         }
-        Ok(Some(record))
+        sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(record.id)
+            .execute(&self.pool)
+            .await?;
+        Ok(true)
     }
 
     pub async fn token(&self, id: i64) -> Result<Option<TokenRecord>, StoreError> {

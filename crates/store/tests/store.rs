@@ -322,11 +322,13 @@ async fn frames_and_tokens() {
         let s = &db.store;
         assert_eq!(s.frame_response(1, "f-1").await.unwrap(), None);
         assert_eq!(
-            s.save_frame_response(1, "f-1", "first").await.unwrap(),
+            s.save_frame_response(1, "f-1", "first", &[]).await.unwrap(),
             "first"
         );
         assert_eq!(
-            s.save_frame_response(1, "f-1", "second").await.unwrap(),
+            s.save_frame_response(1, "f-1", "second", &[])
+                .await
+                .unwrap(),
             "first",
             "{}",
             db.label
@@ -344,6 +346,13 @@ async fn frames_and_tokens() {
             .id;
         let used = s.token_by_hash("hash-abc").await.unwrap().unwrap();
         assert_eq!(used.role, "kiosk");
+        assert!(s.token(id).await.unwrap().unwrap().last_used_at.is_none());
+        assert!(s.touch_token(&used).await.unwrap());
+        let used = s.token(id).await.unwrap().unwrap();
+        assert!(
+            !s.touch_token(&used).await.unwrap(),
+            "once a minute at most"
+        );
         assert!(
             s.token(id).await.unwrap().unwrap().last_used_at.is_some(),
             "a use is recorded"

@@ -1,9 +1,11 @@
 //! What rollcall's tests and benchmarks share, so that each is written once:
 //!
+//! - [`bombs`]: small files that describe huge images (decompression bombs);
 //! - [`fixtures`]: the public-domain portraits in `fixtures/faces/` and kiosk frames made from them;
 //! - [`pg`]: a fresh PostgreSQL schema per test (when `ROLLCALL_TEST_PG_URL` is set);
 //! - [`TestServer`]: a real server on 127.0.0.1 with real models, a token per role, and HTTP helpers.
 
+pub mod bombs;
 pub mod fixtures;
 pub mod pg;
 mod server;

@@ -267,6 +267,17 @@ impl TestServer {
         id
     }
 
+    /// Checks a delegate in by hand at the desk (staff token, reason "badge shown").
+    pub async fn checkin(&self, sitting: i64, delegate: i64) -> (u16, Value) {
+        self.json(
+            reqwest::Method::POST,
+            &format!("/api/v1/sittings/{sitting}/checkins"),
+            "staff",
+            serde_json::json!({"delegate_id": delegate, "reason": "badge shown"}),
+        )
+        .await
+    }
+
     /// Posts a kiosk frame with the kiosk token.
     pub async fn frame(&self, frame_id: &str, captured_at: &str, bytes: Vec<u8>) -> (u16, Value) {
         Self::answer(

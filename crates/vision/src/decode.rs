@@ -10,15 +10,29 @@ use crate::VisionError;
 pub struct DecodeLimits {
     pub max_bytes: usize,
     pub max_side: u32,
+    /// Largest width x height, checked from the header before any pixel is decoded: a small file
+    /// (a PNG of one colour, a GIF's logical screen) can describe a huge image.
+    pub max_pixels: u64,
+    /// What the decoder may allocate in all; with `max_pixels` it bounds a decode's memory.
     pub max_alloc: u64,
+    /// Images wider or taller than this box (width, height) are scaled down into it, keeping
+    /// their shape, right after decoding and before detection sees them (detection's time and
+    /// memory grow with the pixel count).
+    pub fit_within: Option<(u32, u32)>,
 }
+
+/// 24 megapixels: a phone's or a camera's full-resolution photo (4000x6000) still fits.
+pub const DEFAULT_MAX_PIXELS: u64 = 24_000_000;
 
 impl Default for DecodeLimits {
     fn default() -> Self {
         Self {
             max_bytes: 10 * 1024 * 1024,
             max_side: 8192,
-            max_alloc: 512 * 1024 * 1024,
+            max_pixels: DEFAULT_MAX_PIXELS,
+            // 24 MP at 16-bit RGBA (8 bytes a pixel) is 192 MB: the worst accepted image fits.
+            max_alloc: 200 * 1024 * 1024,
+            fit_within: None,
         }
     }
 }
@@ -67,8 +81,19 @@ pub fn decode_image(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, Vis
     if width == 0 || height == 0 {
         return Err(VisionError::EmptyImage);
     }
+    if u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Err(VisionError::TooManyPixels {
+            width,
+            height,
+            max_pixels: limits.max_pixels,
+        });
+    }
     let orientation = decoder.orientation().map_err(|e| map_error(e, limits))?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| map_error(e, limits))?;
+    if let Some((w, h)) = limits.fit_within.filter(|&(w, h)| width > w || height > h) {
+        // Scaled in the decoded format, before the RGB copy: the peak stays one full-size buffer.
+        image = image.resize(w, h, image::imageops::FilterType::Triangle);
+    }
     image.apply_orientation(orientation);
     Ok(image.into_rgb8())
 }
@@ -139,6 +164,55 @@ mod tests {
         ));
         let img = decode_image(&encode(&rgba, ImageFormat::Png), &DecodeLimits::default()).unwrap();
         assert_eq!(img.get_pixel(0, 0), &Rgb([10, 20, 30]));
+    }
+
+    #[test]
+    fn bombs_are_refused_from_their_header_before_any_pixel_is_decoded() {
+        use rollcall_testkit::bombs;
+        let cases = [
+            ("8192x8192 PNG", bombs::png(8192, 8192, false), (8192, 8192)),
+            (
+                "16-bit 8000x8000 PNG",
+                bombs::png(8000, 8000, true),
+                (8000, 8000),
+            ),
+            ("GIF screen", bombs::gif_screen(6000, 6000), (6000, 6000)),
+        ];
+        for (what, bytes, dims) in cases {
+            let max_bytes = DecodeLimits::default().max_bytes;
+            assert!(bytes.len() < max_bytes, "{what} passes the byte limit");
+            match decode_image(&bytes, &DecodeLimits::default()) {
+                Err(VisionError::TooManyPixels { width, height, .. }) => {
+                    assert_eq!((width, height), dims, "{what}");
+                }
+                other => panic!("{what}: {other:?}"),
+            }
+        }
+        // At the limit itself an image decodes (and is then scaled to fit).
+        let limits = DecodeLimits {
+            max_pixels: 4000 * 3000,
+            fit_within: Some((640, 1280)),
+            ..DecodeLimits::default()
+        };
+        let img = decode_image(&bombs::png(4000, 3000, true), &limits).unwrap();
+        assert_eq!(img.dimensions(), (640, 480));
+    }
+
+    #[test]
+    fn large_images_are_scaled_to_fit_and_small_ones_are_left_alone() {
+        let wide = DynamicImage::ImageRgb8(RgbImage::from_pixel(2000, 1000, Rgb([9, 9, 9])));
+        let limits = DecodeLimits {
+            fit_within: Some((640, 1280)),
+            ..DecodeLimits::default()
+        };
+        let img = decode_image(&encode(&wide, ImageFormat::Png), &limits).unwrap();
+        assert_eq!(img.dimensions(), (640, 320));
+        // A portrait frame as narrow as a kiosk sends it is left as it is.
+        let tall = DynamicImage::ImageRgb8(RgbImage::from_pixel(640, 960, Rgb([9, 9, 9])));
+        let img = decode_image(&encode(&tall, ImageFormat::Png), &limits).unwrap();
+        assert_eq!(img.dimensions(), (640, 960));
+        let img = decode_image(&encode(&sample(), ImageFormat::Png), &limits).unwrap();
+        assert_eq!(img.dimensions(), (40, 30));
     }
 
     #[test]

@@ -13,6 +13,12 @@ pub enum VisionError {
         height: u32,
         max_side: u32,
     },
+    #[error("image is {width}x{height} pixels, over the limit of {max_pixels} pixels")]
+    TooManyPixels {
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+    },
     #[error("image would need more than {max_bytes} bytes to decode")]
     DecodeTooLarge { max_bytes: u64 },
     #[error("unsupported or unrecognised image format")]

@@ -23,7 +23,7 @@ pub use align::{
     align_chip, align_chip_scaled, similarity_transform, warp_to, Similarity, CHIP_SIZE,
     CHIP_TEMPLATE,
 };
-pub use decode::{decode_image, DecodeLimits};
+pub use decode::{decode_image, DecodeLimits, DEFAULT_MAX_PIXELS};
 pub use detect::{DetectorConfig, MtcnnDetector};
 pub use embed::{l2_normalize, Embedder, DLIB_DIM};
 pub use error::VisionError;

@@ -239,75 +239,99 @@ pub(crate) async fn import(
     };
     let mut report = ImportReport::default();
     for row in rows {
-        let mut out = ImportRow::new(row.line, row.external_id.clone(), RowStatus::Error);
-        let new = match row.delegate {
-            Ok(new) => new,
+        let line = row.line;
+        let external_id = row.external_id.clone();
+        match import_row(state, caller, row, photos.as_mut(), &mut report).await {
+            Ok(out) => report.rows.push(out),
+            // A failure outside the row (the database busy or down, a bug) is reported on the
+            // row, and the import goes on: a re-run picks the row up, since nothing is done twice.
             Err(e) => {
+                let e = e.public();
+                let mut out = ImportRow::new(line, external_id, RowStatus::Error);
+                out.code = Some(e.code.to_string());
+                out.message = Some(e.message);
+                out.detail = e.detail;
                 report.errors += 1;
-                out.code = Some(e.code().to_string());
-                out.message = Some(e.to_string());
                 report.rows.push(out);
-                continue;
             }
-        };
-        let delegate = match state
-            .store
-            .delegate_by_external_id(&new.external_id)
-            .await?
-        {
-            Some(d) => {
-                out.status = RowStatus::Exists;
-                d
-            }
-            None => {
-                let d = create_delegate(state, caller, &new, "import").await?;
-                report.created += 1;
-                out.status = RowStatus::Created;
-                d
-            }
-        };
-        out.delegate_id = Some(delegate.id);
-        if delegate.photos > 0 {
-            // A re-run of the same import: the delegate keeps the photos it has.
-            out.photo = Some("already_enrolled".into());
-            report.rows.push(out);
-            continue;
         }
-        let image = match photos.as_mut() {
-            Some(archive) => photo_in_zip(archive, &new.external_id, state.config.max_upload_bytes),
-            None => Ok(None),
-        };
-        let enrolled = match image {
-            Ok(None) => {
-                out.photo = Some("missing".into());
-                None
-            }
-            Ok(Some(bytes)) => Some(enrol_photo(state, caller, &delegate, bytes, true).await),
-            Err(e) => Some(Err(e)),
-        };
-        match enrolled {
-            None => {}
-            Some(Ok(accepted)) => {
-                report.enrolled += 1;
-                out.photo = Some("enrolled".into());
-                out.photo_id = Some(accepted.photo_id);
-            }
-            Some(Err(AppError::Client {
-                code,
-                message,
-                detail,
-                ..
-            })) => {
-                report.errors += 1;
-                out.photo = Some(code.to_string());
-                out.message = Some(message);
-                out.detail = detail;
-            }
-            Some(Err(other)) => return Err(other),
-        }
-        report.rows.push(out);
     }
     Ok(report)
+}
+
+/// One row of an import: its delegate created (or found) and its photo enrolled; the row's own
+/// faults (a bad field, a refused photo) are in the returned row, anything else is an error.
+async fn import_row(
+    state: &AppState,
+    caller: &Caller,
+    row: roster::RosterRow,
+    photos: Option<&mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>>,
+    report: &mut ImportReport,
+) -> Result<ImportRow, AppError> {
+    let mut out = ImportRow::new(row.line, row.external_id.clone(), RowStatus::Error);
+    let new = match row.delegate {
+        Ok(new) => new,
+        Err(e) => {
+            report.errors += 1;
+            out.code = Some(e.code().to_string());
+            out.message = Some(e.to_string());
+            return Ok(out);
+        }
+    };
+    let delegate = match state
+        .store
+        .delegate_by_external_id(&new.external_id)
+        .await?
+    {
+        Some(d) => {
+            out.status = RowStatus::Exists;
+            d
+        }
+        None => {
+            let d = create_delegate(state, caller, &new, "import").await?;
+            report.created += 1;
+            out.status = RowStatus::Created;
+            d
+        }
+    };
+    out.delegate_id = Some(delegate.id);
+    if delegate.photos > 0 {
+        // A re-run of the same import: the delegate keeps the photos it has.
+        out.photo = Some("already_enrolled".into());
+        return Ok(out);
+    }
+    let image = match photos {
+        Some(archive) => photo_in_zip(archive, &new.external_id, state.config.max_upload_bytes),
+        None => Ok(None),
+    };
+    let enrolled = match image {
+        Ok(None) => {
+            out.photo = Some("missing".into());
+            return Ok(out);
+        }
+        Ok(Some(bytes)) => enrol_photo(state, caller, &delegate, bytes, true).await,
+        Err(e) => Err(e),
+    };
+    match enrolled {
+        Ok(accepted) => {
+            report.enrolled += 1;
+            out.photo = Some("enrolled".into());
+            out.photo_id = Some(accepted.photo_id);
+        }
+        Err(AppError::Client {
+            code,
+            message,
+            detail,
+            ..
+        }) => {
+            report.errors += 1;
+            out.photo = Some(code.to_string());
+            out.message = Some(message);
+            out.detail = detail;
+        }
+        Err(other) => return Err(other),
+    }
+    Ok(out)
 }
 
 /// The photo named after `external_id` in the zip, if any; a file over the size limit is refused

@@ -128,9 +128,14 @@ pub(crate) async fn process(
     };
     let json = serde_json::to_string(&answer).map_err(|e| AppError::Internal(e.to_string()))?;
     // A concurrent duplicate of this frame may have stored its answer first: both get that one.
+    let named: Vec<i64> = answer
+        .faces
+        .iter()
+        .filter_map(|f| f.delegate.as_ref().map(|d| d.id))
+        .collect();
     let stored = state
         .store
-        .save_frame_response(caller.token_id, frame_id, &json)
+        .save_frame_response(caller.token_id, frame_id, &json, &named)
         .await?;
     serde_json::from_str(&stored)
         .map_err(|e| AppError::Internal(format!("stored frame answer: {e}")))

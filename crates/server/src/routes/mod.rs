@@ -24,17 +24,23 @@ pub(crate) use body::{read_body, read_image};
 
 use crate::AppState;
 
+/// Largest JSON request body: the longest field (a 500-character reason, a 256-character name) is
+/// far below it; a megabyte of "sitting name" is refused before it is parsed.
+pub(crate) const MAX_JSON_BYTES: usize = 64 * 1024;
+
 /// Every route with its OpenAPI description, as one router.
 fn api(state: &AppState) -> OpenApiRouter<AppState> {
+    // Routes that take an image; every other body is JSON, under the router-wide MAX_JSON_BYTES.
+    let image = || DefaultBodyLimit::max(state.config.max_upload_bytes.saturating_add(1));
     let v1 = OpenApiRouter::new()
         .routes(routes!(delegates::create, delegates::list))
         .routes(
             routes!(delegates::import).layer(DefaultBodyLimit::max(state.config.max_import_bytes)),
         )
         .routes(routes!(delegates::get, delegates::update, delegates::erase))
-        .routes(routes!(delegates::add_photo))
+        .routes(routes!(delegates::add_photo).layer(image()))
         .routes(routes!(delegates::delete_photo))
-        .routes(routes!(delegates::identify))
+        .routes(routes!(delegates::identify).layer(image()))
         .routes(routes!(sittings::create, sittings::list))
         .routes(routes!(sittings::open))
         .routes(routes!(sittings::close))
@@ -51,7 +57,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(roll_calls::keys))
         .routes(routes!(roll_calls::deliveries))
         .routes(routes!(roll_calls::retry))
-        .routes(routes!(kiosk::frame))
+        .routes(routes!(kiosk::frame).layer(image()))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(misc::audit_head))
@@ -60,6 +66,29 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .nest(rollcall_api::API_PREFIX, v1)
         .routes(routes!(misc::healthz))
         .routes(routes!(misc::metrics))
+}
+
+/// A request must be answered (its body read, its answer begun) within `request_timeout_ms`: a
+/// client that sends its body a byte at a time holds a connection, never a worker, for longer.
+async fn request_timeout(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = std::time::Duration::from_millis(state.config.request_timeout_ms);
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => crate::AppError::new(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!(
+                "the request was not complete within {} ms",
+                limit.as_millis()
+            ),
+        )
+        .into_response(),
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -85,9 +114,12 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .fallback(misc::not_found)
-        // Bodies are read by `read_body`, which enforces the configured limit with a JSON 413.
-        .layer(DefaultBodyLimit::max(
-            state.config.max_upload_bytes.saturating_add(1),
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
         ))
+        // Image bodies are read by `read_body`, which enforces the upload limit (set on their
+        // routes) with a JSON 413; JSON bodies stop at MAX_JSON_BYTES.
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .with_state(state)
 }

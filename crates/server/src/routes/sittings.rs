@@ -32,10 +32,10 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Sitting>), AppError> {
     caller.require(allow::ADMIN)?;
     let Json(new) = body.map_err(|e| AppError::invalid_json(&e))?;
-    if new.name.trim().is_empty() {
+    if new.name.trim().is_empty() || new.name.trim().chars().count() > MAX_SITTING_NAME_CHARS {
         return Err(AppError::unprocessable(
             "invalid_name",
-            "the sitting needs a name",
+            format!("the sitting needs a name of 1 to {MAX_SITTING_NAME_CHARS} characters"),
         ));
     }
     let q = &new.quorum;
@@ -127,12 +127,7 @@ pub async fn manual_checkin(
 ) -> Result<(StatusCode, Json<ManualCheckinAnswer>), AppError> {
     caller.require(allow::STAFF)?;
     let Json(m) = body.map_err(|e| AppError::invalid_json(&e))?;
-    if m.reason.trim().is_empty() {
-        return Err(AppError::unprocessable(
-            "reason_required",
-            "a manual check-in needs a reason",
-        ));
-    }
+    let reason = reason_of(&m.reason, "a manual check-in")?;
     let s = sitting(&state, id).await?;
     if s.status != SittingStatus::Open {
         return Err(AppError::new(
@@ -149,7 +144,7 @@ pub async fn manual_checkin(
             m.delegate_id,
             "manual",
             None,
-            Some(m.reason.trim()),
+            Some(reason.as_str()),
             &caller.actor(),
             now,
         )
@@ -218,8 +213,11 @@ pub async fn remove_checkin(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Longest reason kept for a correction, an amendment or a roll addition.
+/// Longest reason kept for a check-in by hand, a correction, an amendment or a roll addition.
 const MAX_REASON_CHARS: usize = 500;
+
+/// Longest sitting name ("Phiên họp trù bị, Đại hội Đảng bộ tỉnh Hà Tĩnh lần thứ XX" is 57).
+const MAX_SITTING_NAME_CHARS: usize = 200;
 
 fn reason_of(reason: &str, what: &str) -> Result<String, AppError> {
     let reason = reason.trim();
