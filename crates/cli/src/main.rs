@@ -7,6 +7,7 @@ mod detect_cmd;
 mod enrol;
 mod eval;
 mod eval_pad;
+mod keys;
 mod kiosk;
 mod purge;
 mod serve;
@@ -53,6 +54,9 @@ enum Command {
     Audit(audit::AuditCommand),
     /// Check a signed roll call (JSON or CSV) offline with the server's public keys.
     Verify(verify::VerifyArgs),
+    /// Rotate the data key that seals photos and templates, or retire the old ones.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Remove every enrolment photo and template after the congress (--biometrics --yes).
     Purge(purge::PurgeArgs),
 }
@@ -85,6 +89,7 @@ fn main() {
         Command::Audit(cmd) => audit::run(cmd),
         Command::Verify(args) => verify::run(&args),
         Command::Purge(args) => purge::run(&args),
+        Command::Keys(cmd) => keys::run(cmd),
     };
     if let Err(err) = result {
         eprintln!("rollcall: {err:#}");

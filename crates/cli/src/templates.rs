@@ -8,7 +8,6 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use rollcall_checkin::enrolment;
 use rollcall_server::Config;
-use rollcall_store::Store;
 use rollcall_vision::{decode_image, Pipeline, Purpose};
 
 #[derive(Debug, clap::Subcommand)]
@@ -32,9 +31,10 @@ pub fn run(cmd: TemplatesCommand) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let store = Store::connect(&config.database_url())
+        let store = config
+            .open_store()
             .await
-            .context("opening the database")?;
+            .context("opening the database with its data key")?;
         let photos = store.photo_ids().await?;
         let bar = ProgressBar::new(photos.len() as u64).with_style(
             ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} photos")

@@ -3,7 +3,6 @@
 
 use rollcall_api::{NewDelegate, PhotoQuality};
 use rollcall_server::Config;
-use rollcall_store::Store;
 use rollcall_testkit::fixture_bytes as fixture;
 use rollcall_vision::{decode_image, DecodeLimits, Pipeline, Purpose};
 
@@ -21,7 +20,7 @@ async fn rebuild_replaces_templates_from_the_stored_photos() {
     )
     .unwrap();
 
-    let store = Store::connect(&config.database_url()).await.unwrap();
+    let store = config.open_store().await.unwrap();
     let d = store
         .create_delegate(&NewDelegate {
             external_id: "O".into(),
@@ -90,7 +89,7 @@ async fn rebuild_replaces_templates_from_the_stored_photos() {
         .unwrap()
         .unwrap()
         .embedding;
-    let store = Store::connect(&config.database_url()).await.unwrap();
+    let store = config.open_store().await.unwrap();
     let templates = store.templates(&model_id).await.unwrap();
     assert_eq!(templates.len(), 2);
     for t in templates {

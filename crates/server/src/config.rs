@@ -44,6 +44,9 @@ pub struct Config {
     /// Default: `signing-key.pem` in `data_dir`. Servers sharing a database may share one key or
     /// each have their own: `GET /api/v1/keys` lists every key that has signed.
     pub signing_key: Option<PathBuf>,
+    /// The AES-256 data key(s) photos and templates are sealed with (created 0600 at first start;
+    /// never in the database). Default: `data-key` in `data_dir`.
+    pub data_key_file: Option<PathBuf>,
     pub webhook: Webhook,
 }
 
@@ -178,6 +181,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             signing_key: None,
+            data_key_file: None,
             webhook: Webhook::default(),
         }
     }
@@ -213,6 +217,7 @@ impl std::fmt::Debug for Config {
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key.as_ref().map(|_| "***"))
             .field("signing_key", &self.signing_key)
+            .field("data_key_file", &self.data_key_file)
             .field("webhook", &self.webhook)
             .finish()
     }
@@ -314,6 +319,7 @@ impl Config {
         env!("ROLLCALL_TLS_CERT", some self.tls_cert);
         env!("ROLLCALL_TLS_KEY", some self.tls_key);
         env!("ROLLCALL_SIGNING_KEY", some self.signing_key);
+        env!("ROLLCALL_DATA_KEY_FILE", some self.data_key_file);
         env!("ROLLCALL_WEBHOOK_URL", some self.webhook.url);
         env!("ROLLCALL_WEBHOOK_SECRET", some self.webhook.secret);
         env!("ROLLCALL_WEBHOOK_SECRET_FILE", some self.webhook.secret_file);
@@ -399,6 +405,32 @@ impl Config {
         self.signing_key
             .clone()
             .unwrap_or_else(|| self.data_dir.join("signing-key.pem"))
+    }
+
+    /// Where the data key file lives.
+    pub fn data_key_path(&self) -> PathBuf {
+        self.data_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("data-key"))
+    }
+
+    /// The data keys (created at first start) and the store opened with them.
+    pub async fn open_store(&self) -> Result<rollcall_store::Store, crate::StartError> {
+        let path = self.data_key_path();
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+        {
+            crate::create_private_dir(dir).map_err(|source| crate::StartError::DataDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let keys = rollcall_store::DataKeys::load_or_create(&path)?;
+        Ok(rollcall_store::Store::connect(&self.database_url())
+            .await?
+            .with_keys(keys)
+            .await?)
     }
 
     pub fn database_url(&self) -> String {

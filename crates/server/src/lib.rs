@@ -72,6 +72,8 @@ pub enum StartError {
     Config(#[from] config::ConfigError),
     #[error("the roll-call signing key: {0}")]
     Key(#[from] rollcall_record::KeyError),
+    #[error("the data key: {0}")]
+    DataKey(#[from] rollcall_store::KeyFileError),
     #[error("creating {path}: {source}")]
     DataDir {
         path: std::path::PathBuf,
@@ -82,7 +84,6 @@ pub enum StartError {
 impl AppState {
     /// Connects to the database (running migrations), loads the models and the gallery.
     pub async fn start(config: Config) -> Result<AppState, StartError> {
-        let url = config.database_url();
         if config.database_url.is_none() {
             create_private_dir(&config.data_dir).map_err(|source| StartError::DataDir {
                 path: config.data_dir.clone(),
@@ -93,7 +94,7 @@ impl AppState {
         let signer = Arc::new(rollcall_record::ServerKey::load_or_create(
             &config.signing_key_path(),
         )?);
-        let store = Store::connect(&url).await?;
+        let store = config.open_store().await?;
         store
             .register_signing_key(&signer.public_info(rollcall_store::now_ms()))
             .await?;
@@ -170,7 +171,7 @@ impl AppState {
 
 /// Creates a folder (and any missing parents) that only its owner can enter: it holds the database,
 /// its log and the signing key.
-fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

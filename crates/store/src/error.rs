@@ -16,6 +16,16 @@ pub enum StoreError {
     Busy(String),
     #[error("database error: {0}")]
     Database(String),
+    /// A sealed photo or template that cannot be opened (no key loaded, or changed in the database).
+    #[error("sealed biometric data: {0}")]
+    Sealing(String),
+    /// The database holds data sealed with keys the key file does not have.
+    #[error(
+        "photos or templates in the database are sealed with data key(s) {missing}, which the data \
+         key file does not hold (it has {loaded}): point data_key_file (ROLLCALL_DATA_KEY_FILE) \
+         at the key file that sealed them; a new key cannot open them"
+    )]
+    UnknownDataKey { missing: String, loaded: String },
 }
 
 /// SQLite's SQLITE_BUSY and SQLITE_LOCKED (and their extended codes), PostgreSQL's lock timeout,

@@ -12,6 +12,7 @@ mod notify;
 mod photos;
 mod record;
 mod roll_calls;
+mod sealing;
 mod sittings;
 mod tokens;
 
@@ -29,6 +30,7 @@ pub use error::StoreError;
 pub use notify::{TemplateChanges, TEMPLATES_CHANNEL};
 pub use photos::{PhotoRecord, TemplateRecord};
 pub use roll_calls::{AttemptOutcome, DueDelivery, RollCallDocs, RollCallFigures};
+pub use sealing::{DataKeys, KeyFileError};
 pub use tokens::TokenRecord;
 
 /// How long a SQLite write waits for another writer before giving up with [`StoreError::Busy`]
@@ -53,6 +55,8 @@ pub struct Store {
     /// Random, per connected store (shared by its clones): the payload of its template NOTIFYs, so
     /// that a server can tell its own changes, already applied in memory, from other servers'.
     instance: String,
+    /// Seal and open photos and templates; without them those are refused.
+    keys: Option<std::sync::Arc<DataKeys>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -151,6 +155,7 @@ impl Store {
             kind,
             url: url.clone(),
             instance: format!("{:016x}", rand::random::<u64>()),
+            keys: None,
         };
         store.migrate().await?;
         store.seal_unchained().await?;

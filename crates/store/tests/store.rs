@@ -481,7 +481,12 @@ async fn template_changes_reach_other_stores_only() {
             db.cleanup().await;
             continue;
         };
-        let theirs = Store::connect(&db.pg_url().unwrap()).await.unwrap();
+        let theirs = Store::connect(&db.pg_url().unwrap())
+            .await
+            .unwrap()
+            .with_keys(common::keys())
+            .await
+            .unwrap();
         assert_ne!(ours.instance(), theirs.instance());
         let d = ours
             .create_delegate(&delegate("N", "Ada Lovelace", "North", true))

@@ -108,12 +108,15 @@ impl TestServer {
         Self::start_with("sqlite", None, &tweak).await
     }
 
-    /// A second server on this one's database (its own address, models and memory), as a second
-    /// machine behind a load balancer would be. The first server keeps ownership of the database.
+    /// A second server on this one's database and data key file (its own address, models and
+    /// memory), as a second machine behind a load balancer would be. The first server keeps ownership of the database.
     pub async fn beside(&self, label: &'static str) -> TestServer {
         let url = self.state.config.database_url();
+        // Servers sharing a database share its data key file, as a deployment must.
+        let key = self.state.config.data_key_path();
         Self::start_with(label, None, &|c: &mut Config| {
             c.database_url = Some(url.clone());
+            c.data_key_file = Some(key.clone());
         })
         .await
     }

@@ -27,18 +27,35 @@ impl TestDb {
     }
 }
 
+/// One data key for every store of this test process (two stores on one database share it, as
+/// servers sharing a database share their key file).
+pub fn keys() -> rollcall_store::DataKeys {
+    static KEYS: std::sync::OnceLock<rollcall_store::DataKeys> = std::sync::OnceLock::new();
+    KEYS.get_or_init(rollcall_store::DataKeys::generate).clone()
+}
+
 pub async fn databases() -> Vec<TestDb> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("rollcall.db").display());
     let mut out = vec![TestDb {
-        store: Store::connect(&url).await.unwrap(),
+        store: Store::connect(&url)
+            .await
+            .unwrap()
+            .with_keys(keys())
+            .await
+            .unwrap(),
         label: "sqlite",
         _dir: Some(dir),
         pg: None,
     }];
     if let Some(pg) = PgSchema::create().await {
         out.push(TestDb {
-            store: Store::connect(&pg.url).await.unwrap(),
+            store: Store::connect(&pg.url)
+                .await
+                .unwrap()
+                .with_keys(keys())
+                .await
+                .unwrap(),
             label: "postgres",
             _dir: None,
             pg: Some(pg),
