@@ -1,7 +1,6 @@
 //! The server's Ed25519 signing key, kept in a PKCS#8 PEM file only its owner can read, and the
 //! public keys a verifier trusts.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as B64;
@@ -75,7 +74,7 @@ impl ServerKey {
         if !path.exists() {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 if !dir.exists() {
-                    create_private_dir(dir).map_err(io)?;
+                    crate::private_file::create_dir(dir).map_err(io)?;
                 }
             }
             let key = Self::generate();
@@ -87,7 +86,7 @@ impl ServerKey {
                     reason: e.to_string(),
                 })?;
             let aside = path.with_extension(format!("new-{:016x}", rand::random::<u64>()));
-            write_private(&aside, pem.as_bytes()).map_err(io)?;
+            crate::private_file::write_new(&aside, pem.as_bytes()).map_err(io)?;
             let linked = std::fs::hard_link(&aside, path);
             let _ = std::fs::remove_file(&aside);
             match linked {
@@ -133,55 +132,18 @@ impl ServerKey {
     }
 }
 
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut f = options.open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
-#[cfg(unix)]
 fn check_private(path: &Path) -> Result<(), KeyError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .map_err(|source| KeyError::Io {
+    match crate::private_file::exposed_mode(path) {
+        Ok(None) => Ok(()),
+        Ok(Some(mode)) => Err(KeyError::Permissions {
+            path: path.to_path_buf(),
+            mode,
+        }),
+        Err(source) => Err(KeyError::Io {
             path: path.to_path_buf(),
             source,
-        })?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        return Err(KeyError::Permissions {
-            path: path.to_path_buf(),
-            mode: mode & 0o777,
-        });
+        }),
     }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_: &Path) -> Result<(), KeyError> {
-    Ok(())
 }
 
 /// The public keys a verifier trusts, by key id.
@@ -311,7 +273,7 @@ mod tests {
     fn a_garbled_key_file_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k.pem");
-        write_private(&path, b"-----BEGIN PRIVATE KEY-----\nnope\n").unwrap();
+        crate::private_file::write_new(&path, b"-----BEGIN PRIVATE KEY-----\nnope\n").unwrap();
         let err = ServerKey::load_or_create(&path).unwrap_err().to_string();
         assert!(err.contains("k.pem") && err.contains("PKCS#8"), "{err}");
     }

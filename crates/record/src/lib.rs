@@ -15,6 +15,7 @@
 mod csv_doc;
 mod json_doc;
 mod keys;
+pub mod private_file;
 pub mod webhook;
 
 use rollcall_api::RollCall;

@@ -170,16 +170,9 @@ impl AppState {
 }
 
 /// Creates a folder (and any missing parents) that only its owner can enter: it holds the database,
-/// its log and the signing key.
+/// its log and the keys.
 pub(crate) fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
+    rollcall_record::private_file::create_dir(dir)
 }
 
 pub fn router(state: AppState) -> Router {

@@ -7,7 +7,6 @@
 //! key new values are sealed with; the others (after a rotation) still open what they sealed.
 //! It is created 0600 at first start, and refused when others can read it.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -179,7 +178,7 @@ impl DataKeys {
             let key = random_key();
             let text = format!("{HEADER} {} {}\n", key_id(&key), B64.encode(key));
             let aside = path.with_extension(format!("new-{:016x}", rand::random::<u64>()));
-            write_private(&aside, text.as_bytes()).map_err(io)?;
+            rollcall_record::private_file::write_new(&aside, text.as_bytes()).map_err(io)?;
             let linked = std::fs::hard_link(&aside, path);
             let _ = std::fs::remove_file(&aside);
             match linked {
@@ -236,46 +235,23 @@ impl DataKeys {
             path: path.to_path_buf(),
             source,
         };
-        write_private(&aside, text.as_bytes()).map_err(io)?;
+        rollcall_record::private_file::write_new(&aside, text.as_bytes()).map_err(io)?;
         std::fs::rename(&aside, path).map_err(io)
     }
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut f = options.open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
-#[cfg(unix)]
 fn check_private(path: &Path) -> Result<(), KeyFileError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .map_err(|source| KeyFileError::Io {
+    match rollcall_record::private_file::exposed_mode(path) {
+        Ok(None) => Ok(()),
+        Ok(Some(mode)) => Err(KeyFileError::Permissions {
+            path: path.to_path_buf(),
+            mode,
+        }),
+        Err(source) => Err(KeyFileError::Io {
             path: path.to_path_buf(),
             source,
-        })?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        return Err(KeyFileError::Permissions {
-            path: path.to_path_buf(),
-            mode: mode & 0o777,
-        });
+        }),
     }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_: &Path) -> Result<(), KeyFileError> {
-    Ok(())
 }
 
 #[cfg(test)]
