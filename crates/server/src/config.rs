@@ -31,6 +31,10 @@ pub struct Config {
     /// Open connections at most, in all and from one client address.
     pub max_connections: usize,
     pub max_connections_per_client: usize,
+    /// Failed authentications allowed from one client address per `auth_failure_window_ms`
+    /// (IPv6: per /64); beyond them the address gets 429 until enough of the window has passed.
+    pub auth_failure_limit: u32,
+    pub auth_failure_window_ms: u64,
     /// Inference workers (one pipeline each) and how many requests may wait for one.
     pub workers: usize,
     pub queue: usize,
@@ -171,6 +175,8 @@ impl Default for Config {
             request_timeout_ms: 120_000,
             max_connections: 4096,
             max_connections_per_client: 256,
+            auth_failure_limit: 20,
+            auth_failure_window_ms: 60_000,
             photo_max_side: 1600,
             workers: cores,
             queue: cores * 2,
@@ -208,6 +214,8 @@ impl std::fmt::Debug for Config {
                 "max_connections_per_client",
                 &self.max_connections_per_client,
             )
+            .field("auth_failure_limit", &self.auth_failure_limit)
+            .field("auth_failure_window_ms", &self.auth_failure_window_ms)
             .field("workers", &self.workers)
             .field("queue", &self.queue)
             .field("recognition", &self.recognition)
@@ -302,6 +310,11 @@ impl Config {
         env!(
             "ROLLCALL_MAX_CONNECTIONS_PER_CLIENT",
             self.max_connections_per_client
+        );
+        env!("ROLLCALL_AUTH_FAILURE_LIMIT", self.auth_failure_limit);
+        env!(
+            "ROLLCALL_AUTH_FAILURE_WINDOW_MS",
+            self.auth_failure_window_ms
         );
         env!("ROLLCALL_WORKERS", self.workers);
         env!("ROLLCALL_QUEUE", self.queue);

@@ -24,6 +24,8 @@ pub enum AppError {
     DatabaseDown(String),
     #[error("database busy: {0}")]
     DatabaseBusy(String),
+    #[error("too many failed authentications from this address")]
+    AuthFailures { retry_after: std::time::Duration },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -121,8 +123,8 @@ pub(crate) struct PublicError {
     pub code: &'static str,
     pub message: String,
     pub detail: Option<serde_json::Value>,
-    /// Whether to send `Retry-After`.
-    pub retry: bool,
+    /// `Retry-After`, seconds.
+    pub retry: Option<u64>,
 }
 
 impl AppError {
@@ -134,13 +136,13 @@ impl AppError {
                 code,
                 message,
                 detail,
-            } => (status, code, message, detail, false),
+            } => (status, code, message, detail, None),
             AppError::Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
                 "all recognition workers are busy; retry shortly".into(),
                 None,
-                true,
+                Some(1),
             ),
             AppError::DatabaseDown(internal) => {
                 tracing::error!(error = %internal, "database unavailable");
@@ -149,7 +151,7 @@ impl AppError {
                     "database_unavailable",
                     "the database is unavailable; retry shortly".into(),
                     None,
-                    true,
+                    Some(1),
                 )
             }
             AppError::DatabaseBusy(internal) => {
@@ -159,7 +161,18 @@ impl AppError {
                     "database_busy",
                     "the database is busy with other writes; retry shortly".into(),
                     None,
-                    true,
+                    Some(1),
+                )
+            }
+            AppError::AuthFailures { retry_after } => {
+                // Whole seconds, rounded up: a client that waits what it is told gets through.
+                let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_auth_failures",
+                    format!("too many failed authentications from this address; retry in {secs} s"),
+                    None,
+                    Some(secs.max(1)),
                 )
             }
             AppError::Internal(internal) => {
@@ -169,7 +182,7 @@ impl AppError {
                     "internal",
                     "internal server error".into(),
                     None,
-                    false,
+                    None,
                 )
             }
         };
@@ -200,9 +213,9 @@ impl IntoResponse for AppError {
             },
         };
         let mut resp = (status, Json(body)).into_response();
-        if retry {
+        if let Some(secs) = retry {
             resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         resp
     }

@@ -8,6 +8,7 @@
 
 mod app;
 pub mod auth;
+mod auth_failures;
 pub mod config;
 mod conn;
 mod error;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub signer: Arc<rollcall_record::ServerKey>,
     /// Delivers roll calls to the voting system, when configured.
     pub webhook: Option<Arc<app::webhook::Webhook>>,
+    /// Failed authentications per client address.
+    pub auth_failures: Arc<auth_failures::AuthFailures>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -121,6 +124,10 @@ impl AppState {
                  run `rollcall templates rebuild`"
             );
         }
+        let auth_failures = Arc::new(auth_failures::AuthFailures::new(
+            config.auth_failure_limit,
+            std::time::Duration::from_millis(config.auth_failure_window_ms),
+        ));
         let state = AppState {
             store,
             inference: Arc::new(Inference::new(&config)?),
@@ -135,6 +142,7 @@ impl AppState {
             model_id,
             signer,
             webhook,
+            auth_failures,
         };
         if let Some(changes) = changes {
             app::gallery::follow(state.clone(), changes);

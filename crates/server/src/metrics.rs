@@ -11,6 +11,8 @@ pub struct Metrics {
     /// Kiosk faces by the status they were given, indexed like `FaceStatus::ALL`.
     faces: [AtomicU64; FaceStatus::ALL.len()],
     pub busy: AtomicU64,
+    /// Requests whose token was malformed, unknown or revoked.
+    pub auth_failures: AtomicU64,
     pub inference_ns: AtomicU64,
     pub inference_count: AtomicU64,
 }
@@ -57,6 +59,8 @@ impl Metrics {
         }
         s += "# TYPE rollcall_busy_total counter\n";
         s += &format!("rollcall_busy_total {}\n", g(&self.busy));
+        s += "# TYPE rollcall_auth_failures_total counter\n";
+        s += &format!("rollcall_auth_failures_total {}\n", g(&self.auth_failures));
         s += "# TYPE rollcall_inference_seconds summary\n";
         s += &format!(
             "rollcall_inference_seconds_sum {}\n",

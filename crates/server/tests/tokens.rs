@@ -1,6 +1,7 @@
 //! Tokens for admins: a new token works at once and its secret is shown once; the list never shows
 //! a secret; a revoked token is refused on its next request and its open event stream ends; an
-//! expired token is refused.
+//! expired token is refused; an address that keeps presenting bad tokens is held off for a while,
+//! and other addresses are not.
 
 use std::time::Duration;
 
@@ -195,4 +196,52 @@ async fn an_expired_token_is_refused() {
         assert_eq!(body["error"]["code"], "unauthorized");
         srv.stop().await;
     }
+}
+
+#[tokio::test]
+async fn an_address_that_keeps_failing_authentication_is_held_off_alone() {
+    // 3 failures per 3 s: one drains each second.
+    let srv = TestServer::sqlite(|c| {
+        c.auth_failure_limit = 3;
+        c.auth_failure_window_ms = 3000;
+    })
+    .await;
+    let guesser = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 60]))
+        .build()
+        .unwrap();
+    let call = |token: &str| {
+        guesser
+            .get(srv.url("/api/v1/delegates"))
+            .bearer_auth(token)
+            .send()
+    };
+    for i in 0..3 {
+        let r = call(&format!("rc_guess{i}")).await.unwrap();
+        assert_eq!(r.status(), 401, "guess {i}");
+    }
+    // Over the limit: refused before the token is looked at, a valid one too.
+    let r = call(&srv.tokens["staff"]).await.unwrap();
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(wait, 1);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_auth_failures");
+    // Other addresses are served meanwhile (the test client connects from 127.0.0.1).
+    let (s, _) = srv.get("/api/v1/delegates", "staff").await;
+    assert_eq!(s, 200);
+    let metrics = srv.client.get(srv.url("/metrics")).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
+    assert!(
+        metrics.contains("rollcall_auth_failures_total 3"),
+        "{metrics}"
+    );
+    // After the wait it was told, the address is served again.
+    tokio::time::sleep(Duration::from_millis(wait * 1000 + 100)).await;
+    assert_eq!(call(&srv.tokens["staff"]).await.unwrap().status(), 200);
+    srv.stop().await;
 }

@@ -20,6 +20,12 @@ impl TokenRecord {
     pub fn is_active(&self, now: i64) -> bool {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
     }
+
+    /// Whether a use at `now` (Unix ms) should write `last_used_at` again.
+    pub fn last_use_is_stale(&self, now: i64) -> bool {
+        self.last_used_at
+            .is_none_or(|t| t < now - LAST_USED_RESOLUTION_MS)
+    }
 }
 
 /// How stale `last_used_at` may get before a use writes it again: a kiosk authenticates every
@@ -89,10 +95,7 @@ impl Store {
     /// true when it wrote.
     pub async fn touch_token(&self, record: &TokenRecord) -> Result<bool, StoreError> {
         let now = now_ms();
-        if record
-            .last_used_at
-            .is_some_and(|t| t >= now - LAST_USED_RESOLUTION_MS)
-        {
+        if !record.last_use_is_stale(now) {
             return Ok(false);
         }
         sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE id = $2")
@@ -137,5 +140,27 @@ impl Store {
                 .execute(&self.pool)
                 .await?;
         Ok(r.rows_affected() > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_use_is_written_at_most_once_a_resolution() {
+        let mut t = TokenRecord {
+            id: 1,
+            name: "door A".into(),
+            role: "kiosk".into(),
+            created_at: 0,
+            expires_at: None,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        assert!(t.last_use_is_stale(1_000), "never used");
+        t.last_used_at = Some(1_000);
+        assert!(!t.last_use_is_stale(1_000 + LAST_USED_RESOLUTION_MS));
+        assert!(t.last_use_is_stale(1_001 + LAST_USED_RESOLUTION_MS));
     }
 }
