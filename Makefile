@@ -7,7 +7,7 @@ export ORT_DYLIB_PATH ?= $(ORT_LIB)
 EVAL_DATA ?= $(CURDIR)/../shared/eval/lfw-dev
 CARGO ?= cargo
 
-.PHONY: all build test demo demo-live sysdeps ort models eval eval-dlib bench bench-gallery bench-pipeline bench-load bench-decode lint fmt clean help
+.PHONY: all build test demo demo-live sysdeps ort models eval eval-dlib bench bench-gallery bench-pipeline bench-load bench-decode bench-import lint fmt clean help
 
 all: build
 
@@ -48,7 +48,7 @@ eval: build
 	./target/release/rollcall eval $(EVAL_DATA)
 
 # Benchmarks run their peers (FAISS, dlib) in the same run, from a .venv made by tools/venv.sh.
-bench: bench-pipeline bench-gallery bench-load bench-decode
+bench: bench-pipeline bench-gallery bench-load bench-decode bench-import
 
 bench-pipeline: ort
 	$(CARGO) bench -p rollcall-benches --bench pipeline
@@ -59,6 +59,10 @@ bench-gallery:
 # Peak memory and time of one image, bombs included, with the server's pixel budget and without.
 bench-decode: ort
 	$(CARGO) bench -p rollcall-benches --bench decode_memory
+
+# Peak memory of a bulk import as its archive grows (4 MB to 480 MB).
+bench-import: ort
+	$(CARGO) bench -p rollcall-benches --bench import_memory
 
 # 8 kiosks posting frames to a real server at 30 frames/s for 20 s.
 bench-load: ort

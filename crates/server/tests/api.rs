@@ -1,6 +1,7 @@
 use futures_util::StreamExt;
 use image::{imageops, Rgb, RgbImage};
 use reqwest::Method;
+use rollcall_testkit::archive::zip_of;
 use rollcall_testkit::{captured, fixture, fixture_bytes, frame_with, jpeg, TestServer, ROLES};
 use serde_json::{json, Value};
 
@@ -1009,18 +1010,6 @@ async fn bad_json_and_unknown_routes_get_json_errors() {
     srv.stop().await;
 }
 
-fn zip_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    use std::io::Write;
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for (name, data) in files {
-        w.start_file(*name, opts).unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
 #[tokio::test]
 async fn bulk_import_reports_every_row() {
     for srv in TestServer::all(|_| {}).await {
@@ -1038,23 +1027,8 @@ async fn bulk_import_reports_every_row() {
             ("photos/JB.JPEG", fixture_bytes("biden.jpg")),
             ("BLANK.png", blank),
         ]);
-        let form = reqwest::multipart::Form::new()
-            .part(
-                "csv",
-                reqwest::multipart::Part::text(csv).file_name("delegates.csv"),
-            )
-            .part(
-                "photos",
-                reqwest::multipart::Part::bytes(photos).file_name("photos.zip"),
-            );
-        let r = srv
-            .req(Method::POST, "/api/v1/delegates/import", "staff")
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let v: Value = r.json().await.unwrap();
+        let (s, v) = srv.import(csv, Some(photos)).await;
+        assert_eq!(s, 200, "{v}");
         let rows = v["rows"].as_array().unwrap();
         let by = |ext: &str| {
             rows.iter()
@@ -1092,21 +1066,9 @@ async fn bulk_import_reports_every_row() {
             (Some(4), Some(2), Some(2))
         );
         // Running the same import again creates and enrols nothing twice.
-        let form = reqwest::multipart::Form::new()
-            .part("csv", reqwest::multipart::Part::text(csv))
-            .part(
-                "photos",
-                reqwest::multipart::Part::bytes(zip_of(&[("OB.jpg", fixture_bytes("obama.jpg"))])),
-            );
-        let again: Value = srv
-            .req(Method::POST, "/api/v1/delegates/import", "staff")
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, again) = srv
+            .import(csv, Some(zip_of(&[("OB.jpg", fixture_bytes("obama.jpg"))])))
+            .await;
         assert_eq!(
             (again["created"].as_i64(), again["enrolled"].as_i64()),
             (Some(0), Some(0)),
@@ -1123,38 +1085,15 @@ async fn bulk_import_reports_every_row() {
             "Barack Obama"
         );
 
-        let form = reqwest::multipart::Form::new()
-            .part("csv", reqwest::multipart::Part::text("name,x\n1,2\n"));
-        let r = srv
-            .req(Method::POST, "/api/v1/delegates/import", "staff")
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 400);
-        assert_eq!(
-            r.json::<Value>().await.unwrap()["error"]["code"],
-            "invalid_csv"
-        );
-        let form = reqwest::multipart::Form::new()
-            .part(
-                "csv",
-                reqwest::multipart::Part::text("external_id,full_name,delegation\nZ,Z,Z\n"),
+        let (s, v) = srv.import("name,x\n1,2\n", None).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (400, Some("invalid_csv")));
+        let (s, v) = srv
+            .import(
+                "external_id,full_name,delegation\nZ,Z,Z\n",
+                Some(b"not a zip".to_vec()),
             )
-            .part(
-                "photos",
-                reqwest::multipart::Part::bytes(b"not a zip".to_vec()),
-            );
-        let r = srv
-            .req(Method::POST, "/api/v1/delegates/import", "staff")
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            r.json::<Value>().await.unwrap()["error"]["code"],
-            "invalid_zip"
-        );
+            .await;
+        assert_eq!((s, v["error"]["code"].as_str()), (400, Some("invalid_zip")));
         srv.stop().await;
     }
 }

@@ -139,22 +139,9 @@ async fn a_write_locked_database_answers_503_with_retry_after_and_reads_go_on() 
 }
 
 async fn import(srv: &TestServer, csv: &str) -> serde_json::Value {
-    let form = reqwest::multipart::Form::new().part(
-        "csv",
-        reqwest::multipart::Part::text(csv.to_string()).file_name("delegates.csv"),
-    );
-    let r = srv
-        .req(Method::POST, "/api/v1/delegates/import", "staff")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        200,
-        "the report comes back whatever the rows met"
-    );
-    r.json().await.unwrap()
+    let (s, report) = srv.import(csv, None).await;
+    assert_eq!(s, 200, "the report comes back whatever the rows met");
+    report
 }
 
 #[tokio::test]

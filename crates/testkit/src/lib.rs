@@ -5,6 +5,7 @@
 //! - [`pg`]: a fresh PostgreSQL schema per test (when `ROLLCALL_TEST_PG_URL` is set);
 //! - [`TestServer`]: a real server on 127.0.0.1 with real models, a token per role, and HTTP helpers.
 
+pub mod archive;
 pub mod bombs;
 pub mod fixtures;
 pub mod pg;

@@ -217,6 +217,25 @@ impl TestServer {
         .await
     }
 
+    /// A bulk import of `csv` and, when given, a zip of photos.
+    pub async fn import(&self, csv: &str, photos: Option<Vec<u8>>) -> (u16, Value) {
+        let mut form = reqwest::multipart::Form::new().part(
+            "csv",
+            reqwest::multipart::Part::text(csv.to_string()).file_name("delegates.csv"),
+        );
+        if let Some(zip) = photos {
+            form = form.part(
+                "photos",
+                reqwest::multipart::Part::bytes(zip).file_name("photos.zip"),
+            );
+        }
+        Self::answer(
+            self.req(reqwest::Method::POST, "/api/v1/delegates/import", "staff")
+                .multipart(form),
+        )
+        .await
+    }
+
     /// Creates a delegate through the API; returns its id.
     pub async fn delegate(&self, ext: &str, name: &str, delegation: &str) -> i64 {
         let (s, v) = self

@@ -1,7 +1,12 @@
 //! Request bodies with the configured size limit, answered with a JSON 413 when over it.
 
+use std::io::Seek;
+use std::path::Path;
+
+use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{header, StatusCode};
+use tokio::io::AsyncWriteExt;
 
 use crate::{AppError, AppState};
 
@@ -73,4 +78,56 @@ pub(crate) fn body_error(status: StatusCode, text: String) -> AppError {
     } else {
         AppError::bad_request("bad_body", text)
     }
+}
+
+/// A multipart form that could not be read: over the body limit (413) or malformed (400).
+pub(crate) fn multipart_error(e: &MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::new(e.status(), "payload_too_large", e.body_text())
+    } else {
+        AppError::new(e.status(), "bad_multipart", e.body_text())
+    }
+}
+
+/// A form field read into memory, refused with 413 beyond `max` bytes.
+pub(crate) async fn field_bytes(
+    field: &mut Field<'_>,
+    max: usize,
+    what: &str,
+) -> Result<Vec<u8>, AppError> {
+    let mut out = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
+        if out.len() + chunk.len() > max {
+            return Err(AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("{what} is over the limit of {max} bytes"),
+            ));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// A form field written, as it arrives, to an unnamed temporary file in `dir` (created 0600 and
+/// gone when closed, so neither another user nor a crash leaves the photos readable) and returned
+/// rewound. `dir` should be on disk: a memory-backed /tmp would hold the bytes in memory after all.
+pub(crate) async fn spool(field: &mut Field<'_>, dir: &Path) -> Result<std::fs::File, AppError> {
+    let internal = |e: std::io::Error| AppError::Internal(format!("spooling an upload: {e}"));
+    let dir = dir.to_path_buf();
+    let file = tokio::task::spawn_blocking(move || {
+        crate::create_private_dir(&dir)?;
+        tempfile::tempfile_in(&dir)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("spooling an upload: {e}")))?
+    .map_err(internal)?;
+    let mut file = tokio::fs::File::from_std(file);
+    while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
+        file.write_all(&chunk).await.map_err(internal)?;
+    }
+    file.flush().await.map_err(internal)?;
+    let mut file = file.into_std().await;
+    file.rewind().map_err(internal)?;
+    Ok(file)
 }

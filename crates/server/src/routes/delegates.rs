@@ -9,8 +9,10 @@ use rollcall_api::{
 use rollcall_checkin::roster;
 use serde::Deserialize;
 
+use super::body::{field_bytes, multipart_error, spool};
 use super::read_image;
 use crate::app::enrol;
+use crate::app::import::{self, PhotoArchive};
 use crate::auth::{allow, Caller};
 use crate::{AppError, AppState};
 
@@ -142,6 +144,9 @@ pub async fn add_photo(
     Ok((StatusCode::CREATED, Json(accepted)))
 }
 
+/// The largest roster accepted in an import: 100,000 delegates take about 10 MB.
+const MAX_CSV_BYTES: usize = 16 * 1024 * 1024;
+
 /// Bulk import: a multipart form with `csv` (header `external_id,full_name,delegation[,eligible]`) and
 /// optionally `photos`, a zip whose files are named `<external_id>.jpg|.jpeg|.png|.webp`. Each row is
 /// created (or found, when the external id exists) and its photo goes through the enrolment gate;
@@ -159,28 +164,27 @@ pub async fn import(
     mut form: Multipart,
 ) -> Result<Json<ImportReport>, AppError> {
     caller.require(allow::STAFF)?;
-    let (mut csv_text, mut zip_bytes) = (None, None);
-    let multipart = |e: axum::extract::multipart::MultipartError| {
-        AppError::new(e.status(), "bad_multipart", e.body_text())
-    };
-    while let Some(field) = form.next_field().await.map_err(multipart)? {
-        let name = field.name().unwrap_or_default().to_string();
-        let data = field.bytes().await.map_err(multipart)?;
-        match name.as_str() {
+    let (mut csv_text, mut photos) = (None, None);
+    while let Some(mut field) = form.next_field().await.map_err(|e| multipart_error(&e))? {
+        match field.name().unwrap_or_default() {
             "csv" => {
+                let data = field_bytes(&mut field, MAX_CSV_BYTES, "the csv field").await?;
                 csv_text =
-                    Some(String::from_utf8(data.to_vec()).map_err(|_| {
+                    Some(String::from_utf8(data).map_err(|_| {
                         AppError::bad_request("invalid_csv", "the CSV is not UTF-8")
                     })?);
             }
-            "photos" => zip_bytes = Some(data.to_vec()),
+            "photos" => {
+                let file = spool(&mut field, &state.config.data_dir).await?;
+                photos = Some(PhotoArchive::open(file).await?);
+            }
             _ => {}
         }
     }
     let csv_text = csv_text
         .ok_or_else(|| AppError::bad_request("missing_csv", "the form needs a `csv` field"))?;
     Ok(Json(
-        enrol::import(&state, &caller, &csv_text, zip_bytes).await?,
+        import::import(&state, &caller, &csv_text, photos).await?,
     ))
 }
 
