@@ -35,6 +35,25 @@ pub fn jpeg(img: &RgbImage) -> Vec<u8> {
     out.into_inner()
 }
 
+/// `jpeg` (a JPEG file) with an EXIF block giving `orientation` (1-8; 6 = turn 90° clockwise to
+/// view), as phones write for photos taken upright.
+pub fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec(); // big-endian TIFF, first IFD at 8
+    tiff.extend_from_slice(&[0, 1]); // one entry: Orientation (0x0112), SHORT, count 1
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]);
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // value padding, no next IFD
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let len = u16::try_from(app1.len() + 2).expect("a small block");
+    let mut out = jpeg[..2].to_vec(); // SOI
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
 /// An empty 640x480 kiosk frame: a grey wall of the given level.
 pub fn empty_frame(level: u8) -> RgbImage {
     RgbImage::from_pixel(640, 480, Rgb([level, level, level]))

@@ -8,11 +8,13 @@
 pub mod archive;
 pub mod bombs;
 pub mod fixtures;
+pub mod mutate;
 pub mod pg;
 mod server;
 
 pub use fixtures::{
     camera_frame, fixture, fixture_bytes, fixture_path, frame_with, jpeg, liveness_sample,
+    with_exif_orientation,
 };
 pub use server::{TestServer, ROLES};
 

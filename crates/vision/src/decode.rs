@@ -1,5 +1,6 @@
 use std::io::Cursor;
 
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageReader, Limits, RgbImage};
 
 use crate::VisionError;
@@ -90,7 +91,19 @@ pub fn decode_image(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, Vis
     }
     let orientation = decoder.orientation().map_err(|e| map_error(e, limits))?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| map_error(e, limits))?;
-    if let Some((w, h)) = limits.fit_within.filter(|&(w, h)| width > w || height > h) {
+    // The box is for the image as it will be seen, after the EXIF rotation: a portrait frame
+    // stored sideways must fit the box once turned upright.
+    let quarter_turn = matches!(
+        orientation,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    );
+    let fit = limits
+        .fit_within
+        .map(|(w, h)| if quarter_turn { (h, w) } else { (w, h) });
+    if let Some((w, h)) = fit.filter(|&(w, h)| width > w || height > h) {
         // Scaled in the decoded format, before the RGB copy: the peak stays one full-size buffer.
         image = image.resize(w, h, image::imageops::FilterType::Triangle);
     }
