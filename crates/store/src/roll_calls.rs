@@ -177,7 +177,7 @@ impl Store {
         figures: RollCallFigures,
         webhook: Option<&str>,
         build: impl FnOnce(i64, AuditHead) -> RollCallDocs,
-    ) -> Result<(i64, String), StoreError> {
+    ) -> Result<(RollCallSummary, String), StoreError> {
         let mut tx = self.write_tx().await?;
         self.lock_chain(&mut tx).await?;
         // The insert comes first: on SQLite it takes the write lock before the head is read.
@@ -237,7 +237,19 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok((id, docs.json))
+        let summary = RollCallSummary {
+            id,
+            sitting_id,
+            taken_at,
+            taken_by: taken_by.to_string(),
+            eligible: figures.eligible,
+            present: figures.present,
+            required: figures.required,
+            quorum_reached: figures.quorum_reached,
+            audit_head: AuditHead { seq, hash },
+            delivery: None,
+        };
+        Ok((summary, docs.json))
     }
 
     /// A sitting's roll calls, oldest first.

@@ -36,7 +36,7 @@ pub(crate) async fn take(
     let taken_by = caller.actor();
     let signer = state.signer.clone();
     let webhook = state.webhook.as_ref().map(|w| w.url().to_string());
-    let (id, json) = state
+    let (summary, json) = state
         .store
         .take_roll_call(
             sitting.id,
@@ -75,15 +75,8 @@ pub(crate) async fn take(
     if let Some(w) = &state.webhook {
         w.wake();
     }
-    if let Some(summary) = state
-        .store
-        .roll_calls(sitting.id)
-        .await?
-        .into_iter()
-        .find(|r| r.id == id)
-    {
-        state.events.publish(LiveEvent::RollCall(summary));
-    }
+    let id = summary.id;
+    state.events.publish(LiveEvent::RollCall(summary));
     Ok((id, json))
 }
 
