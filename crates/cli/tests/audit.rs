@@ -21,12 +21,7 @@ fn verify(config: &std::path::Path, head: Option<&str>) -> (bool, String) {
 #[tokio::test]
 async fn a_row_edited_in_the_database_file_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("rollcall.toml");
-    std::fs::write(
-        &config,
-        format!("data_dir = {:?}\n", dir.path().display().to_string()),
-    )
-    .unwrap();
+    let config = rollcall_testkit::config_file(dir.path());
     let url = format!("sqlite://{}", dir.path().join("rollcall.db").display());
     let store = Store::connect(&url).await.unwrap();
     for i in 1..=5 {

@@ -32,12 +32,7 @@ async fn rotation_reseals_everything_and_loses_nothing() {
     srv.go_down().await;
 
     let dir = srv.state.config.data_dir.clone();
-    let config = dir.join("rollcall.toml");
-    std::fs::write(
-        &config,
-        format!("data_dir = {:?}\n", dir.display().to_string()),
-    )
-    .unwrap();
+    let config = rollcall_testkit::config_file(&dir);
     let key_file = dir.join("data-key");
     let old = std::fs::read_to_string(&key_file).unwrap();
     let old_id = old.split_whitespace().nth(2).unwrap().to_string();

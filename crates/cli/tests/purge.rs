@@ -30,12 +30,7 @@ async fn purge_removes_biometrics_and_keeps_the_record() {
     srv.go_down().await;
 
     let dir = srv.state.config.data_dir.clone();
-    let config = dir.join("rollcall.toml");
-    std::fs::write(
-        &config,
-        format!("data_dir = {:?}\n", dir.display().to_string()),
-    )
-    .unwrap();
+    let config = rollcall_testkit::config_file(&dir);
     let (code, out) = purge(&config, false);
     assert_eq!(code, 2, "nothing without --yes: {out}");
     let (code, out) = purge(&config, true);

@@ -13,12 +13,7 @@ async fn rebuild_replaces_templates_from_the_stored_photos() {
         data_dir: dir.path().to_path_buf(),
         ..Config::default()
     };
-    let config_file = dir.path().join("rollcall.toml");
-    std::fs::write(
-        &config_file,
-        format!("data_dir = {:?}\n", dir.path().display().to_string()),
-    )
-    .unwrap();
+    let config_file = rollcall_testkit::config_file(dir.path());
 
     let store = config.open_store().await.unwrap();
     let d = store

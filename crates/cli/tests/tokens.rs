@@ -23,12 +23,7 @@ fn rollcall(config: &std::path::Path, args: &[&str]) -> String {
 #[tokio::test]
 async fn tokens_are_created_listed_and_revoked_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("rollcall.toml");
-    std::fs::write(
-        &config,
-        format!("data_dir = {:?}\n", dir.path().display().to_string()),
-    )
-    .unwrap();
+    let config = rollcall_testkit::config_file(dir.path());
     let secret = rollcall(
         &config,
         &[

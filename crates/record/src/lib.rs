@@ -74,6 +74,19 @@ pub(crate) fn defuse(cell: &str) -> String {
 pub(crate) mod sample {
     use rollcall_api::{AuditHead, QuorumRule, QuorumSpec, RollCall, RollCallDelegate};
 
+    /// Asserts that changing any one byte of a signed `file` (its lowest bit) makes it fail to verify.
+    pub fn assert_every_byte_change_refused(file: &[u8], keys: &crate::PublicKeys) {
+        for i in 0..file.len() {
+            let mut changed = file.to_vec();
+            changed[i] ^= 0x01;
+            assert!(
+                crate::verify(&changed, keys).is_err(),
+                "byte {i} ({:?}) changed unnoticed",
+                file[i] as char
+            );
+        }
+    }
+
     pub fn roll_call() -> RollCall {
         RollCall {
             format: rollcall_api::ROLL_CALL_FORMAT.into(),

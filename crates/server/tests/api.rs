@@ -694,13 +694,7 @@ async fn at_least_half_with_zero_and_exact_half() {
     srv.delegate("B", "B", "X").await;
     let sitting = srv.open_sitting(1, 2, "at_least").await;
     let path = format!("/api/v1/sittings/{sitting}/attendance");
-    srv.json(
-        Method::POST,
-        &format!("/api/v1/sittings/{sitting}/checkins"),
-        "staff",
-        json!({"delegate_id": a, "reason": "desk"}),
-    )
-    .await;
+    srv.checkin(sitting, a).await;
     let (_, att) = srv.get(&path, "presidium").await;
     assert_eq!(
         (
@@ -736,13 +730,7 @@ async fn server_sent_events_deliver_check_ins_with_counts() {
         while !seen.contains("event: snapshot") {
             seen += &String::from_utf8_lossy(&stream.next().await.unwrap().unwrap());
         }
-        srv.json(
-            Method::POST,
-            &format!("/api/v1/sittings/{sitting}/checkins"),
-            "staff",
-            json!({"delegate_id": a, "reason": "desk"}),
-        )
-        .await;
+        srv.checkin(sitting, a).await;
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
         while !seen.contains("event: checkin") {
             let chunk = tokio::time::timeout_at(deadline, stream.next())

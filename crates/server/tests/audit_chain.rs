@@ -12,14 +12,7 @@ async fn use_it(srv: &TestServer) {
     let b = srv.delegate("A2", "Second", "North").await;
     let sitting = srv.open_sitting(1, 2, "more_than").await;
     for id in [a, b] {
-        let (s, _) = srv
-            .json(
-                Method::POST,
-                &format!("/api/v1/sittings/{sitting}/checkins"),
-                "staff",
-                json!({"delegate_id": id, "reason": "badge"}),
-            )
-            .await;
+        let (s, _) = srv.checkin(sitting, id).await;
         assert_eq!(s, 201);
     }
     let r = srv

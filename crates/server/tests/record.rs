@@ -50,14 +50,7 @@ async fn a_closed_sitting_keeps_its_count_whatever_happens_to_delegates() {
         let sitting = srv.open_sitting(1, 2, "more_than").await;
         let checkins = format!("/api/v1/sittings/{sitting}/checkins");
         for &id in &ids[..3] {
-            let (s, v) = srv
-                .json(
-                    Method::POST,
-                    &checkins,
-                    "staff",
-                    json!({"delegate_id": id, "reason": "badge"}),
-                )
-                .await;
+            let (s, v) = srv.checkin(sitting, id).await;
             assert_eq!(s, 201, "{v}");
         }
 

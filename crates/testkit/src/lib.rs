@@ -24,3 +24,15 @@ pub fn captured(offset_ms: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::milliseconds(offset_ms))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
+
+/// Writes `rollcall.toml` into `data_dir` naming it as the data folder (what a command-line test
+/// passes as `--config`), and returns its path.
+pub fn config_file(data_dir: &std::path::Path) -> std::path::PathBuf {
+    let path = data_dir.join("rollcall.toml");
+    std::fs::write(
+        &path,
+        format!("data_dir = {:?}\n", data_dir.display().to_string()),
+    )
+    .expect("config file written");
+    path
+}
