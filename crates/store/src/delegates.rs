@@ -4,6 +4,21 @@ use sqlx::Row;
 
 use crate::{now_ms, Store, StoreError};
 
+/// The folded text a search runs over: name, delegation and external id.
+fn search_key(full_name: &str, delegation: &str, external_id: &str) -> String {
+    rollcall_names::search_key(&format!("{full_name} | {delegation} | {external_id}"))
+}
+
+/// Delegates in the order lists show them: Vietnamese collation, given name first.
+fn sort_by_name(delegates: &mut [Delegate]) {
+    let order = rollcall_names::NameOrder::new();
+    delegates.sort_by(|a, b| {
+        order
+            .compare(&a.full_name, &b.full_name)
+            .then(a.id.cmp(&b.id))
+    });
+}
+
 const SELECT: &str = "SELECT d.id, d.external_id, d.full_name, d.delegation, d.eligible, \
      (SELECT COUNT(*) FROM photos p WHERE p.delegate_id = d.id) AS photos FROM delegates d";
 
@@ -28,19 +43,23 @@ fn unique_external_id(e: StoreError, external_id: &str) -> StoreError {
 }
 
 impl Store {
+    /// Creates a delegate; the name and delegation are stored in NFC with tidy spaces.
     pub async fn create_delegate(&self, d: &NewDelegate) -> Result<Delegate, StoreError> {
         let now = now_ms();
+        let full_name = rollcall_names::normalize(&d.full_name);
+        let delegation = rollcall_names::normalize(&d.delegation);
         let row = sqlx::query(
             "INSERT INTO delegates (external_id, full_name, delegation, eligible, created_at, \
-                updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                updated_at, search_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(&d.external_id)
-        .bind(&d.full_name)
-        .bind(&d.delegation)
+        .bind(&full_name)
+        .bind(&delegation)
         .bind(d.eligible as i64)
         .bind(now)
         .bind(now)
+        .bind(search_key(&full_name, &delegation, &d.external_id))
         .fetch_one(&self.pool)
         .await
         .map_err(|e| unique_external_id(e.into(), &d.external_id))?;
@@ -69,33 +88,70 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
-    /// All delegates, or those whose name, delegation or external id contains `search` (case-insensitive).
+    /// All delegates, or those whose name, delegation or external id contains `search`, ignoring
+    /// case and diacritics ("nguyen" finds "Nguyễn", "dang" finds "Đặng"); in Vietnamese
+    /// alphabetical order by given name, those that match with the query's own diacritics first.
     pub async fn delegates(&self, search: Option<&str>) -> Result<Vec<Delegate>, StoreError> {
-        let rows = match search.filter(|s| !s.is_empty()) {
-            Some(s) => {
-                let pattern = format!(
-                    "%{}%",
-                    s.to_lowercase()
-                        .replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_")
-                );
-                sqlx::query(&format!(
-                    "{SELECT} WHERE LOWER(d.full_name) LIKE $1 ESCAPE '\\' OR LOWER(d.delegation) \
-                        LIKE $1 ESCAPE '\\' \
-                     OR LOWER(d.external_id) LIKE $1 ESCAPE '\\' ORDER BY d.full_name, d.id"
-                ))
+        let folded = search.map(rollcall_names::search_key).unwrap_or_default();
+        let rows = if folded.is_empty() {
+            sqlx::query(SELECT).fetch_all(&self.pool).await?
+        } else {
+            let pattern = format!(
+                "%{}%",
+                folded
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            sqlx::query(&format!("{SELECT} WHERE d.search_key LIKE $1 ESCAPE '\\'"))
                 .bind(pattern)
                 .fetch_all(&self.pool)
                 .await?
-            }
-            None => {
-                sqlx::query(&format!("{SELECT} ORDER BY d.full_name, d.id"))
-                    .fetch_all(&self.pool)
-                    .await?
-            }
         };
-        rows.iter().map(from_row).collect()
+        let mut delegates = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        sort_by_name(&mut delegates);
+        if let Some(q) = search {
+            // Typed with its diacritics ("Đỗ"), a query's exact matches come first ("Đỗ Mười"
+            // before every "Đoàn đại biểu ..."); the sort is stable, so each part stays in order.
+            let exact = rollcall_names::normalize(q).to_lowercase();
+            delegates.sort_by_key(|d| {
+                let text = format!("{} | {} | {}", d.full_name, d.delegation, d.external_id);
+                !text.to_lowercase().contains(&exact)
+            });
+        }
+        Ok(delegates)
+    }
+
+    /// Keys the rows stored before names were searched by key (and puts their names in NFC):
+    /// once, at start-up, for rows whose key is empty.
+    pub(crate) async fn key_unkeyed_names(&self) -> Result<usize, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, external_id, full_name, delegation FROM delegates WHERE search_key = ''",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.write_tx().await?;
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            let external_id: String = r.try_get("external_id")?;
+            let full_name = rollcall_names::normalize(&r.try_get::<String, _>("full_name")?);
+            let delegation = rollcall_names::normalize(&r.try_get::<String, _>("delegation")?);
+            sqlx::query(
+                "UPDATE delegates SET full_name = $1, delegation = $2, search_key = $3 \
+                 WHERE id = $4",
+            )
+            .bind(&full_name)
+            .bind(&delegation)
+            .bind(search_key(&full_name, &delegation, &external_id))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len())
     }
 
     pub async fn update_delegate(
@@ -108,15 +164,20 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("delegate"))?;
         let external_id = patch.external_id.clone().unwrap_or(current.external_id);
+        let full_name =
+            rollcall_names::normalize(patch.full_name.as_deref().unwrap_or(&current.full_name));
+        let delegation =
+            rollcall_names::normalize(patch.delegation.as_deref().unwrap_or(&current.delegation));
         sqlx::query(
             "UPDATE delegates SET external_id = $1, full_name = $2, delegation = $3, eligible = \
-                $4, updated_at = $5 WHERE id = $6",
+                $4, updated_at = $5, search_key = $6 WHERE id = $7",
         )
         .bind(&external_id)
-        .bind(patch.full_name.clone().unwrap_or(current.full_name))
-        .bind(patch.delegation.clone().unwrap_or(current.delegation))
+        .bind(&full_name)
+        .bind(&delegation)
         .bind(patch.eligible.unwrap_or(current.eligible) as i64)
         .bind(now_ms())
+        .bind(search_key(&full_name, &delegation, &external_id))
         .bind(id)
         .execute(&self.pool)
         .await

@@ -159,6 +159,7 @@ impl Store {
         };
         store.migrate().await?;
         store.seal_unchained().await?;
+        store.key_unkeyed_names().await?;
         Ok(store)
     }
 

@@ -1,6 +1,9 @@
 //! Every store test runs on a fresh SQLite file and, when `ROLLCALL_TEST_PG_URL` is set, on a fresh
 //! PostgreSQL schema (dropped afterwards).
 
+// Each test file uses its own part of this module.
+#![allow(dead_code)]
+
 use rollcall_api::{Attendance, PhotoQuality, Sitting};
 use rollcall_store::Store;
 use rollcall_testkit::pg::PgSchema;
