@@ -16,6 +16,7 @@ mod csv_doc;
 mod json_doc;
 mod keys;
 pub mod private_file;
+pub mod sheet;
 pub mod webhook;
 
 use rollcall_api::RollCall;

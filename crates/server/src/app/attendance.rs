@@ -2,6 +2,7 @@
 
 use rollcall_api::{Attendance, AttendanceEvent, EventKind, Sitting};
 use rollcall_checkin::quorum;
+use rollcall_record::sheet::{Cell, Sheet};
 
 use crate::events::LiveEvent;
 use crate::{AppError, AppState};
@@ -50,4 +51,44 @@ pub(crate) async fn announce(
         quorum_reached: att.quorum_reached,
     }));
     Ok(())
+}
+
+/// The attendance as a table for a spreadsheet: one row per check-in, then one per amendment
+/// (after the rows they changed, marked as such).
+pub(crate) fn sheet(sitting: &Sitting, att: &Attendance) -> Sheet {
+    let mut rows: Vec<Vec<Cell>> = att
+        .checkins
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Int(c.delegate_id),
+                Cell::Text(c.full_name.clone()),
+                Cell::Text(c.delegation.clone()),
+                Cell::Text(c.method.clone()),
+                Cell::Time(c.checked_in_at),
+            ]
+        })
+        .collect();
+    rows.extend(att.amendments.iter().map(|a| {
+        vec![
+            Cell::Int(a.delegate_id),
+            Cell::Text(format!("amended by {}: {}", a.actor, a.reason)),
+            Cell::Empty,
+            Cell::Text(format!("amendment:{}", a.action.as_str())),
+            Cell::Time(a.at),
+        ]
+    }));
+    Sheet {
+        title: sitting.name.clone(),
+        headers: [
+            "delegate_id",
+            "full_name",
+            "delegation",
+            "method",
+            "checked_in_at",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }
 }

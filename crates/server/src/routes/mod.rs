@@ -50,6 +50,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(sittings::add_to_roll))
         .routes(routes!(sittings::attendance))
         .routes(routes!(sittings::attendance_csv))
+        .routes(routes!(sittings::attendance_xlsx))
         .routes(routes!(sittings::events))
         .routes(routes!(roll_calls::take, roll_calls::list))
         .routes(routes!(roll_calls::get))

@@ -17,7 +17,9 @@ use rollcall_checkin::quorum;
 use rollcall_store::CheckinOutcome;
 use tokio_stream::wrappers::BroadcastStream;
 
-use crate::app::attendance::{announce, attendance as attendance_of, sitting};
+use crate::app::attendance::{
+    announce, attendance as attendance_of, sheet as attendance_sheet, sitting,
+};
 use crate::auth::{allow, Caller};
 use crate::events::LiveEvent;
 use crate::{AppError, AppState};
@@ -316,19 +318,11 @@ pub async fn attendance(
     Ok(Json(attendance_of(&state, &s).await?))
 }
 
-fn csv_field(s: &str) -> String {
-    // Quote everything; also defuse spreadsheet formulas in names.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
 #[utoipa::path(get, path = "/sittings/{id}/attendance.csv", tag = "attendance",
     params(("id" = i64, Path)),
-    responses((status = 200, content_type = "text/csv", body = String)), security(("bearer" = [])))]
+    responses((status = 200, content_type = "text/csv",
+        description = "UTF-8 with a byte-order mark; formula-like cells defused", body = String)),
+    security(("bearer" = [])))]
 pub async fn attendance_csv(
     State(state): State<AppState>,
     caller: Caller,
@@ -337,47 +331,53 @@ pub async fn attendance_csv(
     caller.require(allow::ATTENDANCE)?;
     let s = sitting(&state, id).await?;
     let att = attendance_of(&state, &s).await?;
-    let mut out = String::from("delegate_id,full_name,delegation,method,checked_in_at\n");
-    // Amendments, after the rows they changed: one line each, marked as such.
-    let amendments = att.amendments.iter().map(|a| {
-        let at = chrono::DateTime::from_timestamp_millis(a.at)
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_default();
-        format!(
-            "{},{},{},amendment:{},{}\n",
-            a.delegate_id,
-            csv_field(&format!("amended by {}: {}", a.actor, a.reason)),
-            csv_field(""),
-            a.action.as_str(),
-            at
-        )
-    });
-    let amendments: String = amendments.collect();
-    for c in &att.checkins {
-        let at = chrono::DateTime::from_timestamp_millis(c.checked_in_at)
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_default();
-        out += &format!(
-            "{},{},{},{},{}\n",
-            c.delegate_id,
-            csv_field(&c.full_name),
-            csv_field(&c.delegation),
-            c.method,
-            at
-        );
-    }
-    out += &amendments;
-    Ok((
+    let bytes = attendance_sheet(&s, &att)
+        .to_csv()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        &format!("attendance-{id}.csv"),
+        bytes,
+    ))
+}
+
+#[utoipa::path(get, path = "/sittings/{id}/attendance.xlsx", tag = "attendance",
+    params(("id" = i64, Path)),
+    responses((status = 200,
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        body = Vec<u8>)),
+    security(("bearer" = [])))]
+pub async fn attendance_xlsx(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    caller.require(allow::ATTENDANCE)?;
+    let s = sitting(&state, id).await?;
+    let att = attendance_of(&state, &s).await?;
+    let bytes = attendance_sheet(&s, &att)
+        .to_xlsx()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("attendance-{id}.xlsx"),
+        bytes,
+    ))
+}
+
+/// A file to save: its type and the name a browser saves it under.
+fn download(content_type: &'static str, file_name: &str, bytes: Vec<u8>) -> Response {
+    (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"attendance-{id}.csv\""),
+                format!("attachment; filename=\"{file_name}\""),
             ),
         ],
-        out,
+        bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 /// Server-sent events: a `snapshot` with the current counts, then one event per check-in or correction.

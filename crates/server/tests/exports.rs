@@ -1,0 +1,87 @@
+//! The attendance exports as a secretariat opens them, on SQLite and PostgreSQL: the CSV is UTF-8
+//! with a byte-order mark (Excel shows Vietnamese names as typed) with formula-like names defused;
+//! the XLSX reads back with the same names as strings and the check-in times as date-times.
+
+use calamine::{Data, DataType, Reader, Xlsx};
+use reqwest::Method;
+use rollcall_testkit::TestServer;
+
+async fn download(srv: &TestServer, path: &str) -> (String, Vec<u8>) {
+    let r = srv
+        .req(Method::GET, path, "presidium")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    let kind = r.headers()["content-type"].to_str().unwrap().to_string();
+    (kind, r.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn attendance_opens_in_a_spreadsheet_with_vietnamese_names_intact() {
+    for srv in TestServer::all(|_| {}).await {
+        // Typed decomposed, as some keyboards do; stored and exported composed.
+        let thao = srv
+            .delegate(
+                "HT-01",
+                "Nguye\u{0302}\u{0303}n Thi\u{0323} Phu\u{031b}o\u{031b}ng Tha\u{0309}o",
+                "Đoàn đại biểu tỉnh Hà Tĩnh",
+            )
+            .await;
+        let sly = srv
+            .delegate("X-1", "=HYPERLINK(\"http://evil\")", "Khác")
+            .await;
+        let sitting = srv.open_sitting(1, 2, "more_than").await;
+        for id in [thao, sly] {
+            assert_eq!(srv.checkin(sitting, id).await.0, 201);
+        }
+
+        let (kind, csv) =
+            download(&srv, &format!("/api/v1/sittings/{sitting}/attendance.csv")).await;
+        assert_eq!(kind, "text/csv; charset=utf-8");
+        assert!(
+            csv.starts_with("\u{feff}".as_bytes()),
+            "{}: a BOM",
+            srv.label
+        );
+        let text = String::from_utf8(csv).unwrap();
+        assert!(
+            text.contains("Nguyễn Thị Phương Thảo,Đoàn đại biểu tỉnh Hà Tĩnh,manual,"),
+            "{}: {text}",
+            srv.label
+        );
+        assert!(
+            text.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
+            "{text}"
+        );
+
+        let (kind, xlsx) =
+            download(&srv, &format!("/api/v1/sittings/{sitting}/attendance.xlsx")).await;
+        assert_eq!(
+            kind,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        let mut book = Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+        let range = book.worksheet_range("Plenary").unwrap();
+        assert_eq!(range.get((0, 1)), Some(&Data::String("full_name".into())));
+        let names: Vec<String> = (1..range.height())
+            .map(|r| range.get((r, 1)).unwrap().to_string())
+            .collect();
+        assert!(
+            names.contains(&"Nguyễn Thị Phương Thảo".to_string()),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&"=HYPERLINK(\"http://evil\")".to_string()),
+            "a string"
+        );
+        let at = range
+            .get((1, 4))
+            .unwrap()
+            .as_datetime()
+            .expect("a date-time");
+        let now = chrono::Utc::now().naive_utc();
+        assert!((now - at).num_minutes().abs() < 5, "{at} vs {now}");
+        srv.stop().await;
+    }
+}
