@@ -3,7 +3,7 @@
 //! against formula injection; and XLSX (`rust_xlsxwriter`), where text cells are strings and
 //! never formulas, and times are real date-times.
 
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
+use rust_xlsxwriter::{ExcelDateTime, Workbook, XlsxError};
 
 /// One cell of a sheet.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +32,29 @@ pub enum SheetError {
     Xlsx(#[from] XlsxError),
 }
 
+/// The file forms a sheet is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+}
+
 /// UTF-8's byte-order mark: how Excel knows a CSV file is UTF-8.
 pub const BOM: &str = "\u{feff}";
 
@@ -42,6 +65,14 @@ fn rfc3339(ms: i64) -> String {
 }
 
 impl Sheet {
+    /// The sheet's bytes in `format`.
+    pub fn write(&self, format: Format) -> Result<Vec<u8>, SheetError> {
+        match format {
+            Format::Csv => self.to_csv(),
+            Format::Xlsx => self.to_xlsx(),
+        }
+    }
+
     /// The sheet as CSV: BOM, header, rows; text cells defused, quoted when they need it.
     pub fn to_csv(&self) -> Result<Vec<u8>, SheetError> {
         let mut w = csv::Writer::from_writer(BOM.as_bytes().to_vec());
@@ -71,8 +102,8 @@ impl Sheet {
         if !title.trim().is_empty() {
             ws.set_name(title.trim())?;
         }
-        let bold = Format::new().set_bold();
-        let time = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        let time = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
         for (col, h) in self.headers.iter().enumerate() {
             ws.write_string_with_format(0, col as u16, h, &bold)?;
         }

@@ -3,18 +3,12 @@
 //! the XLSX reads back with the same names as strings and the check-in times as date-times.
 
 use calamine::{Data, DataType, Reader, Xlsx};
-use reqwest::Method;
 use rollcall_testkit::TestServer;
 
 async fn download(srv: &TestServer, path: &str) -> (String, Vec<u8>) {
-    let r = srv
-        .req(Method::GET, path, "presidium")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{path}");
-    let kind = r.headers()["content-type"].to_str().unwrap().to_string();
-    (kind, r.bytes().await.unwrap().to_vec())
+    let (status, kind, bytes) = srv.fetch(path, "presidium").await;
+    assert_eq!(status, 200, "{path}");
+    (kind, bytes)
 }
 
 #[tokio::test]

@@ -35,13 +35,9 @@ async fn take(srv: &TestServer, sitting: i64, role: &str) -> (u16, String) {
 }
 
 async fn text(srv: &TestServer, path: &str) -> String {
-    let r = srv
-        .req(Method::GET, path, "presidium")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{path}");
-    r.text().await.unwrap()
+    let (status, _, bytes) = srv.fetch(path, "presidium").await;
+    assert_eq!(status, 200, "{path}");
+    String::from_utf8(bytes).expect("UTF-8")
 }
 
 async fn keys(srv: &TestServer) -> PublicKeys {

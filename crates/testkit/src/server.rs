@@ -217,6 +217,23 @@ impl TestServer {
         .await
     }
 
+    /// A GET with `role`'s token: the status, the content type and the body's bytes.
+    pub async fn fetch(&self, path: &str, role: &str) -> (u16, String, Vec<u8>) {
+        let r = self
+            .req(reqwest::Method::GET, path, role)
+            .send()
+            .await
+            .expect("the test server answers");
+        let status = r.status().as_u16();
+        let kind = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (status, kind, r.bytes().await.expect("a body").to_vec())
+    }
+
     /// A bulk import of `csv` and, when given, a zip of photos.
     pub async fn import(&self, csv: &str, photos: Option<Vec<u8>>) -> (u16, Value) {
         let mut form = reqwest::multipart::Form::new().part(

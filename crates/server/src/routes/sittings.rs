@@ -14,6 +14,7 @@ use rollcall_api::{
     RollAddition, Sitting, SittingStatus,
 };
 use rollcall_checkin::quorum;
+use rollcall_record::sheet::Format;
 use rollcall_store::CheckinOutcome;
 use tokio_stream::wrappers::BroadcastStream;
 
@@ -328,17 +329,7 @@ pub async fn attendance_csv(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    caller.require(allow::ATTENDANCE)?;
-    let s = sitting(&state, id).await?;
-    let att = attendance_of(&state, &s).await?;
-    let bytes = attendance_sheet(&s, &att)
-        .to_csv()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(download(
-        "text/csv; charset=utf-8",
-        &format!("attendance-{id}.csv"),
-        bytes,
-    ))
+    attendance_file(&state, &caller, id, Format::Csv).await
 }
 
 #[utoipa::path(get, path = "/sittings/{id}/attendance.xlsx", tag = "attendance",
@@ -352,17 +343,24 @@ pub async fn attendance_xlsx(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    attendance_file(&state, &caller, id, Format::Xlsx).await
+}
+
+/// The attendance as a spreadsheet file to save.
+async fn attendance_file(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    format: Format,
+) -> Result<Response, AppError> {
     caller.require(allow::ATTENDANCE)?;
-    let s = sitting(&state, id).await?;
-    let att = attendance_of(&state, &s).await?;
+    let s = sitting(state, id).await?;
+    let att = attendance_of(state, &s).await?;
     let bytes = attendance_sheet(&s, &att)
-        .to_xlsx()
+        .write(format)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(download(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("attendance-{id}.xlsx"),
-        bytes,
-    ))
+    let name = format!("attendance-{id}.{}", format.extension());
+    Ok(download(format.content_type(), &name, bytes))
 }
 
 /// A file to save: its type and the name a browser saves it under.
