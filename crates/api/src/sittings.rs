@@ -193,6 +193,17 @@ pub struct Amendment {
     pub at: i64,
 }
 
+/// `GET /sittings/{id}/expected`: one delegation's delegates who are expected and have not
+/// arrived (delegations and names in Vietnamese order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ExpectedDelegation {
+    pub delegation: String,
+    /// On the roll (the delegation's eligible delegates).
+    pub expected: i64,
+    /// Of them, not arrived.
+    pub missing: Vec<crate::DelegateRef>,
+}
+
 /// `POST /sittings/{id}/roll`: adds a delegate to an open sitting's eligible roll (admins, with a
 /// reason); the roll is otherwise fixed when the sitting opens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

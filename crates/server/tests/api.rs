@@ -1120,6 +1120,7 @@ async fn openapi_document_lists_every_route() {
         ("/api/v1/audit/head", "get"),
         ("/api/v1/sittings/{id}/amendments", "post"),
         ("/api/v1/sittings/{id}/attendance", "get"),
+        ("/api/v1/sittings/{id}/expected", "get"),
         ("/api/v1/sittings/{id}/attendance.csv", "get"),
         ("/api/v1/sittings/{id}/attendance.xlsx", "get"),
         ("/api/v1/sittings/{id}/events", "get"),

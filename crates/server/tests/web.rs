@@ -344,6 +344,8 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     .await;
 
     // ---- a manual check-in and its correction at the desk ---------------------------------
+    // The desk lists who is expected and has not arrived, by delegation.
+    wait_text(&desk, "#expected", "Eve Absent").await;
     fill(&desk, "#search", "Eve").await;
     click(&desk, "#search-form button").await;
     wait_text(&desk, "#delegates tbody", "Eve Absent").await;
@@ -353,6 +355,12 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     click(&desk, "#checkin-btn").await;
     wait_text(&desk, "#checkin-message", "is checked in").await;
     wait_until(
+        &desk,
+        "an arrival leaves the not-arrived list",
+        "return !document.querySelector('#expected').innerText.includes('Eve Absent')",
+    )
+    .await;
+    wait_until(
         &dash,
         "manual check-in shown",
         &format!("return document.querySelector('#present').textContent === '3' && {same_load}"),
@@ -361,6 +369,7 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     fill(&desk, "#reason", "checked in by mistake").await;
     click(&desk, "#undo-btn").await;
     wait_text(&desk, "#checkin-message", "was removed").await;
+    wait_text(&desk, "#expected", "Eve Absent").await;
     wait_until(
         &dash,
         "correction shown",

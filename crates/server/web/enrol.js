@@ -42,6 +42,11 @@ function watchAlerts() {
   watched = id;
   if (id === null) return;
   stopWatching = subscribe(`/sittings/${id}/events`, (kind, data) => {
+    // Arrivals (a kiosk's, another desk's) and corrections change who is still expected.
+    if (kind === 'checkin' || kind === 'checkout' || kind === 'lagged') {
+      loadExpectedSoon();
+      return;
+    }
     if (kind !== 'alert') return;
     let a;
     try {
@@ -69,6 +74,34 @@ async function loadSittingState() {
     ? `Open sitting: ${openSitting.name}`
     : 'No sitting is open';
   renderSittings(list);
+  await loadExpected();
+}
+
+/** Who is on the open sitting's roll and has not arrived, by delegation. */
+async function loadExpected() {
+  const panel = $('#expected-panel');
+  if (!openSitting) {
+    panel.hidden = true;
+    return;
+  }
+  const list = await api('GET', `/sittings/${openSitting.id}/expected`);
+  const expected = list.reduce((n, d) => n + d.expected, 0);
+  const missing = list.reduce((n, d) => n + d.missing.length, 0);
+  $('#expected-note').textContent = missing === 0
+    ? `All ${expected} delegates on the roll have arrived.`
+    : `${missing} of ${expected} delegates on the roll have not arrived.`;
+  $('#expected').replaceChildren(...list.filter((d) => d.missing.length > 0).map((d) =>
+    h('details', { class: 'expected-delegation', open: true },
+      h('summary', {}, `${d.delegation}: ${d.missing.length} of ${d.expected} not arrived`),
+      h('ul', {}, ...d.missing.map((m) => h('li', {}, m.full_name))))));
+  panel.hidden = false;
+}
+
+let expectedTimer = null;
+/** Reloads the list once a burst of arrivals has passed. */
+function loadExpectedSoon() {
+  clearTimeout(expectedTimer);
+  expectedTimer = setTimeout(() => loadExpected().catch(() => {}), 500);
 }
 
 // ---- delegates -------------------------------------------------------------------------------
@@ -205,6 +238,7 @@ async function manualCheckin(ev) {
     present.add(selected.id);
     $('#reason').value = '';
     say(msg, `${selected.full_name} is checked in.`, 'ok');
+    loadExpectedSoon();
   } catch (e) {
     say(msg, errorText(e), 'error');
   }
@@ -220,6 +254,7 @@ async function undoCheckin() {
     await api('DELETE', `/sittings/${openSitting.id}/checkins/${selected.id}?reason=${encodeURIComponent(reason)}`);
     present.delete(selected.id);
     $('#reason').value = '';
+    loadExpectedSoon();
     say(msg, `${selected.full_name}'s check-in was removed.`, 'ok');
   } catch (e) {
     say(msg, errorText(e), 'error');

@@ -1,4 +1,4 @@
-use rollcall_api::{CheckinRecord, DelegationCount, Sitting, SittingStatus};
+use rollcall_api::{CheckinRecord, DelegateRef, DelegationCount, Sitting, SittingStatus};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -116,6 +116,43 @@ impl Store {
     /// Per delegation: eligible delegates and how many of them are present. A draft sitting
     /// previews today's eligible delegates; an open one counts its roll against its check-ins; a
     /// closed one its roll against its record (the check-ins at closing, with amendments).
+    /// The delegates expected at `sitting` who have not arrived: on its roll (before opening, every
+    /// eligible delegate) with no check-in (after closing, none in its record). Erased delegates,
+    /// whom nobody can look for, are left out.
+    pub async fn not_arrived(&self, sitting: &Sitting) -> Result<Vec<DelegateRef>, StoreError> {
+        // Before opening, every eligible delegate is expected; then the roll, checked against
+        // the live check-ins (open) or the frozen record (closed).
+        let sql =
+            match sitting.status {
+                SittingStatus::Draft => "SELECT d.id, d.full_name, d.delegation FROM delegates d \
+                 LEFT JOIN checkins c ON c.delegate_id = d.id AND c.sitting_id = $1 \
+                 WHERE d.eligible = 1 AND c.delegate_id IS NULL"
+                    .to_string(),
+                status => {
+                    format!(
+                "SELECT r.delegate_id AS id, d.full_name, r.delegation FROM sitting_roll r \
+                 JOIN delegates d ON d.id = r.delegate_id \
+                 LEFT JOIN {} c ON c.delegate_id = r.delegate_id AND c.sitting_id = r.sitting_id \
+                 WHERE r.sitting_id = $1 AND c.delegate_id IS NULL",
+                if status == SittingStatus::Open { "checkins" } else { "sitting_record" }
+            )
+                }
+            };
+        sqlx::query(&sql)
+            .bind(sitting.id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(DelegateRef {
+                    id: r.try_get("id")?,
+                    full_name: r.try_get("full_name")?,
+                    delegation: r.try_get("delegation")?,
+                })
+            })
+            .collect()
+    }
+
     pub async fn delegation_counts(
         &self,
         sitting: &Sitting,

@@ -168,7 +168,7 @@ impl Store {
     /// Records a roll call in one transaction: its row, its documents (made by `build` from the
     /// new id and the audit chain's head, which no other append can move meanwhile), its audit
     /// entry (with the JSON document's SHA-256) and, with a webhook, its queued delivery. Returns
-    /// the roll call's id and its JSON document.
+    /// the roll call's summary and its JSON document.
     pub async fn take_roll_call(
         &self,
         sitting_id: i64,

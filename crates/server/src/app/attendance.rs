@@ -1,6 +1,6 @@
 //! Check-in -> quorum: attendance figures and the live events that carry them.
 
-use rollcall_api::{Attendance, AttendanceEvent, EventKind, Sitting};
+use rollcall_api::{Attendance, AttendanceEvent, EventKind, ExpectedDelegation, Sitting};
 use rollcall_checkin::quorum;
 use rollcall_record::sheet::{Cell, Sheet};
 
@@ -24,6 +24,36 @@ pub(crate) async fn attendance(
     let checkins = state.store.checkins(sitting).await?;
     let amendments = state.store.amendments(sitting.id).await?;
     Ok(quorum::attendance(sitting, counts, checkins, amendments))
+}
+
+/// Who is expected and has not arrived, by delegation: every delegation on the roll (those
+/// complete with no one missing), delegations and names in Vietnamese order.
+pub(crate) async fn expected(
+    state: &AppState,
+    sitting: &Sitting,
+) -> Result<Vec<ExpectedDelegation>, AppError> {
+    let counts = state.store.delegation_counts(sitting).await?;
+    let mut missing = state.store.not_arrived(sitting).await?;
+    let order = rollcall_names::NameOrder::new();
+    missing.sort_by(|a, b| {
+        order
+            .compare(&a.full_name, &b.full_name)
+            .then(a.id.cmp(&b.id))
+    });
+    let mut out: Vec<ExpectedDelegation> = counts
+        .into_iter()
+        .map(|c| ExpectedDelegation {
+            missing: missing
+                .iter()
+                .filter(|d| d.delegation == c.delegation)
+                .cloned()
+                .collect(),
+            delegation: c.delegation,
+            expected: c.eligible,
+        })
+        .collect();
+    out.sort_by(|a, b| order.compare_text(&a.delegation, &b.delegation));
+    Ok(out)
 }
 
 /// Publishes the new counts after a check-in or a correction.

@@ -49,6 +49,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(sittings::amend))
         .routes(routes!(sittings::add_to_roll))
         .routes(routes!(sittings::attendance))
+        .routes(routes!(sittings::expected))
         .routes(routes!(sittings::attendance_csv))
         .routes(routes!(sittings::attendance_xlsx))
         .routes(routes!(sittings::events))

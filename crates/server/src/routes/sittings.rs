@@ -10,8 +10,8 @@ use axum::Json;
 use futures_util::stream::{self, Stream, StreamExt};
 use rollcall_api::{
     Amendment, Attendance, AttendanceEvent, AttendanceSnapshot, CheckinStatus, ErrorBody,
-    EventKind, ManualCheckin, ManualCheckinAnswer, NewAmendment, NewSitting, RemoveCheckinQuery,
-    RollAddition, Sitting, SittingStatus,
+    EventKind, ExpectedDelegation, ManualCheckin, ManualCheckinAnswer, NewAmendment, NewSitting,
+    RemoveCheckinQuery, RollAddition, Sitting, SittingStatus,
 };
 use rollcall_checkin::quorum;
 use rollcall_record::sheet::Format;
@@ -19,7 +19,8 @@ use rollcall_store::CheckinOutcome;
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::app::attendance::{
-    announce, attendance as attendance_of, sheet as attendance_sheet, sitting,
+    announce, attendance as attendance_of, expected as expected_of, sheet as attendance_sheet,
+    sitting,
 };
 use crate::auth::{allow, Caller};
 use crate::events::LiveEvent;
@@ -317,6 +318,21 @@ pub async fn attendance(
     caller.require(allow::ATTENDANCE)?;
     let s = sitting(&state, id).await?;
     Ok(Json(attendance_of(&state, &s).await?))
+}
+
+#[utoipa::path(get, path = "/sittings/{id}/expected", tag = "attendance",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "who has not arrived, by delegation",
+        body = Vec<ExpectedDelegation>), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn expected(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ExpectedDelegation>>, AppError> {
+    caller.require(allow::ATTENDANCE)?;
+    let s = sitting(&state, id).await?;
+    Ok(Json(expected_of(&state, &s).await?))
 }
 
 #[utoipa::path(get, path = "/sittings/{id}/attendance.csv", tag = "attendance",
