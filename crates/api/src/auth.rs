@@ -52,6 +52,9 @@ pub struct KioskSettings {
 pub struct Session {
     pub role: Role,
     pub kiosk: KioskSettings,
+    /// A kiosk token's direction (entrance or exit); absent for other roles.
+    #[serde(default)]
+    pub direction: Option<crate::KioskDirection>,
 }
 
 #[cfg(test)]
@@ -77,6 +80,9 @@ pub struct NewToken {
     /// When it stops working, Unix milliseconds; absent: until revoked.
     #[serde(default)]
     pub expires_at: Option<i64>,
+    /// A kiosk's direction, default `entrance`; only kiosk tokens have one.
+    #[serde(default)]
+    pub direction: Option<crate::KioskDirection>,
 }
 
 /// A token as the admins' list shows it: never the secret, never its hash.
@@ -93,6 +99,9 @@ pub struct TokenInfo {
     pub revoked_at: Option<i64>,
     /// Neither revoked nor expired.
     pub active: bool,
+    /// A kiosk token's direction; absent for other roles.
+    #[serde(default)]
+    pub direction: Option<crate::KioskDirection>,
 }
 
 /// `POST /tokens` answer: the secret, shown this once.

@@ -20,16 +20,28 @@ pub enum FaceStatus {
     /// The face does not look like a live person in front of the camera (a photo or a screen held
     /// up to it): never checked in; staff are alerted.
     SpoofSuspected,
+    /// At an entrance: the delegate had left the hall and is back in (recorded).
+    Returned,
+    /// At an exit: this frame confirmed the delegate leaving the hall (recorded).
+    CheckedOut,
+    /// At an exit: recognised, and already out of the hall.
+    AlreadyCheckedOut,
+    /// At an exit: recognised, but never checked in for this sitting (nothing to record).
+    NotCheckedIn,
 }
 
 impl FaceStatus {
-    pub const ALL: [FaceStatus; 6] = [
+    pub const ALL: [FaceStatus; 10] = [
         FaceStatus::CheckedIn,
         FaceStatus::AlreadyCheckedIn,
         FaceStatus::Pending,
         FaceStatus::Unknown,
         FaceStatus::Rejected,
         FaceStatus::SpoofSuspected,
+        FaceStatus::Returned,
+        FaceStatus::CheckedOut,
+        FaceStatus::AlreadyCheckedOut,
+        FaceStatus::NotCheckedIn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +52,10 @@ impl FaceStatus {
             FaceStatus::Unknown => "unknown",
             FaceStatus::Rejected => "rejected",
             FaceStatus::SpoofSuspected => "spoof_suspected",
+            FaceStatus::Returned => "returned",
+            FaceStatus::CheckedOut => "checked_out",
+            FaceStatus::AlreadyCheckedOut => "already_checked_out",
+            FaceStatus::NotCheckedIn => "not_checked_in",
         }
     }
 }
@@ -50,7 +66,8 @@ pub struct FaceAnswer {
     #[serde(rename = "box")]
     pub bbox: [u32; 4],
     pub status: FaceStatus,
-    /// Set once the delegate is checked in (or already was); null otherwise.
+    /// Set once the delegate is recognised for certain (checked in or out, or already); null
+    /// otherwise.
     pub delegate: Option<DelegateRef>,
     /// The best match's score (0 when nobody is enrolled or the face was too small).
     pub score: f32,

@@ -7,6 +7,7 @@ mod auth;
 mod delegates;
 mod error;
 mod kiosk;
+mod presence;
 mod roll_calls;
 mod sittings;
 
@@ -17,6 +18,9 @@ pub use delegates::{
 };
 pub use error::{ErrorBody, ErrorDetail};
 pub use kiosk::{FaceAnswer, FaceStatus, FrameAnswer, FrameQuery, Health};
+pub use presence::{
+    CheckoutStatus, KioskDirection, ManualCheckout, ManualCheckoutAnswer, Movement, QuorumBasis,
+};
 pub use roll_calls::{
     DeliveryState, DocumentSignature, PublicKeyInfo, RollCall, RollCallDelegate, RollCallSummary,
     SignedRollCall, WebhookDelivery, ROLL_CALL_FORMAT,

@@ -62,6 +62,9 @@ pub struct Sitting {
     pub quorum_denominator: i64,
     pub quorum_rule: QuorumRule,
     pub status: SittingStatus,
+    /// Whom the quorum counts: checked in (default) or in the hall now.
+    #[serde(default)]
+    pub quorum_basis: crate::QuorumBasis,
     /// Unix milliseconds.
     pub opened_at: Option<i64>,
     pub closed_at: Option<i64>,
@@ -73,6 +76,10 @@ pub struct QuorumSpec {
     pub numerator: i64,
     pub denominator: i64,
     pub rule: QuorumRule,
+    /// Whom it counts; default `checked_in`. Left out of documents when it is the default, so
+    /// that roll calls signed before sittings had a basis keep their exact layout.
+    #[serde(default, skip_serializing_if = "crate::QuorumBasis::is_default")]
+    pub basis: crate::QuorumBasis,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -93,6 +100,8 @@ pub struct ManualCheckin {
 pub enum CheckinStatus {
     CheckedIn,
     AlreadyCheckedIn,
+    /// Checked in earlier and marked out since: back in the hall.
+    Returned,
 }
 
 /// `POST /sittings/{id}/checkins`: 201 `checked_in` or 200 `already_checked_in`.
@@ -121,21 +130,46 @@ pub struct CheckinRecord {
     pub score: Option<f64>,
     /// Unix milliseconds (the frame's capture time for kiosk check-ins).
     pub checked_in_at: i64,
+    /// In the hall now: not seen leaving since the last entrance (for a closed sitting, at its
+    /// closing).
+    #[serde(default = "yes")]
+    pub in_hall: bool,
+    /// On the sitting's eligible roll: counts toward quorum.
+    #[serde(default = "yes")]
+    pub on_roll: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DelegationCount {
     pub delegation: String,
     pub eligible: i64,
+    /// Eligible delegates checked in.
     pub present: i64,
+    /// Of them, in the hall now.
+    #[serde(default)]
+    pub in_hall: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Attendance {
     pub sitting_id: i64,
     pub eligible: i64,
-    /// Eligible delegates checked in (others may check in, but do not count toward quorum).
+    /// Eligible delegates the quorum counts (checked in, or in the hall now, as the sitting's
+    /// basis says). Others may check in, but do not count toward quorum.
     pub present: i64,
+    /// What `present` counts.
+    #[serde(default)]
+    pub basis: crate::QuorumBasis,
+    /// Eligible delegates who checked in, whether or not they left since.
+    #[serde(default)]
+    pub checked_in: i64,
+    /// Eligible delegates in the hall now.
+    #[serde(default)]
+    pub in_hall: i64,
     /// How many present delegates the quorum needs.
     pub required: i64,
     pub quorum_reached: bool,
@@ -218,6 +252,12 @@ pub struct AttendanceSnapshot {
     pub sitting_id: i64,
     pub eligible: i64,
     pub present: i64,
+    #[serde(default)]
+    pub basis: crate::QuorumBasis,
+    #[serde(default)]
+    pub checked_in: i64,
+    #[serde(default)]
+    pub in_hall: i64,
     pub required: i64,
     pub quorum_reached: bool,
 }
@@ -226,7 +266,12 @@ pub struct AttendanceSnapshot {
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Checkin,
+    /// A check-in taken back (a correction at the desk).
     Checkout,
+    /// A checked-in delegate left the hall (exit kiosk or the desk).
+    Exit,
+    /// A delegate who had left came back in.
+    Reentry,
 }
 
 impl EventKind {
@@ -235,6 +280,8 @@ impl EventKind {
         match self {
             EventKind::Checkin => "checkin",
             EventKind::Checkout => "checkout",
+            EventKind::Exit => "exit",
+            EventKind::Reentry => "reentry",
         }
     }
 }
@@ -251,6 +298,10 @@ pub struct AttendanceEvent {
     pub at: i64,
     pub eligible: i64,
     pub present: i64,
+    #[serde(default)]
+    pub checked_in: i64,
+    #[serde(default)]
+    pub in_hall: i64,
     pub required: i64,
     pub quorum_reached: bool,
 }

@@ -8,7 +8,9 @@
 //!   together; `best_match` is the one scoring path the server and `rollcall eval` share.
 //! - [`verdict`]: one face in one frame -> [`Assessment`] (too small, unknown, or a match), and the
 //!   [`Verdict`] the kiosk is told.
-//! - [`Decider`]: a match becomes a check-in only when enough distinct frames agree.
+//! - [`presence`]: what a passage past an entrance or an exit kiosk calls for (check in, back in,
+//!   out, or nothing).
+//! - [`Decider`]: a match becomes a recorded passage only when enough distinct frames agree.
 //! - [`enrolment`]: the enrolment photo gate and its refusal reasons.
 //! - [`roster`]: delegate fields and bulk-import rows (CSV), for the API and the CLI alike.
 //! - [`quorum`]: exact integer quorum arithmetic and the attendance figures.
@@ -20,6 +22,7 @@ mod config;
 mod decide;
 pub mod enrolment;
 mod error;
+pub mod presence;
 pub mod quorum;
 mod recognizer;
 pub mod roster;
@@ -29,5 +32,6 @@ pub use calibration::Calibration;
 pub use config::{GateConfig, LivenessConfig, RecognitionConfig};
 pub use decide::{same_capture, Decider, Sighting};
 pub use error::CheckinError;
+pub use presence::{passage, Change, Passage, Presence, Standing};
 pub use recognizer::{Candidates, Match, Recognizer};
 pub use verdict::{assess, assess_at, Assessment, Verdict};

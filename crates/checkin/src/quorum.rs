@@ -2,7 +2,8 @@
 //! the attendance figures built from the recorded counts.
 
 use rollcall_api::{
-    Amendment, Attendance, CheckinRecord, DelegationCount, QuorumRule, QuorumSpec, Sitting,
+    Amendment, Attendance, CheckinRecord, DelegationCount, QuorumBasis, QuorumRule, QuorumSpec,
+    Sitting,
 };
 
 /// The largest denominator a quorum rule may have: fractions of assemblies are halves, thirds,
@@ -73,6 +74,14 @@ pub fn required(rule: QuorumRule, numerator: i64, denominator: i64, eligible: i6
     i64::try_from(needed.max(1)).unwrap_or(i64::MAX)
 }
 
+/// The delegates a quorum on `basis` counts, of those `checked_in` and those `in_hall` now.
+pub fn counted(basis: QuorumBasis, checked_in: i64, in_hall: i64) -> i64 {
+    match basis {
+        QuorumBasis::CheckedIn => checked_in,
+        QuorumBasis::InHall => in_hall,
+    }
+}
+
 /// The attendance of `sitting` from its per-delegation counts, its check-ins and its amendments.
 pub fn attendance(
     sitting: &Sitting,
@@ -81,7 +90,9 @@ pub fn attendance(
     amendments: Vec<Amendment>,
 ) -> Attendance {
     let eligible = by_delegation.iter().map(|d| d.eligible).sum();
-    let present = by_delegation.iter().map(|d| d.present).sum();
+    let checked_in = by_delegation.iter().map(|d| d.present).sum();
+    let in_hall = by_delegation.iter().map(|d| d.in_hall).sum();
+    let present = counted(sitting.quorum_basis, checked_in, in_hall);
     let required = required(
         sitting.quorum_rule,
         sitting.quorum_numerator,
@@ -92,6 +103,9 @@ pub fn attendance(
         sitting_id: sitting.id,
         eligible,
         present,
+        basis: sitting.quorum_basis,
+        checked_in,
+        in_hall,
         required,
         quorum_reached: present >= required,
         by_delegation,
@@ -125,22 +139,29 @@ mod tests {
         assert_eq!(required(MoreThan, 1, 1, 7), 8);
     }
 
-    #[test]
-    fn attendance_sums_the_delegations() {
-        let sitting = Sitting {
+    /// An open sitting counting more than half, on `basis`.
+    fn plenary(quorum_basis: QuorumBasis) -> Sitting {
+        Sitting {
             id: 3,
             name: "Plenary".into(),
             quorum_numerator: 1,
             quorum_denominator: 2,
             quorum_rule: MoreThan,
             status: rollcall_api::SittingStatus::Open,
+            quorum_basis,
             opened_at: Some(1),
             closed_at: None,
-        };
+        }
+    }
+
+    #[test]
+    fn attendance_sums_the_delegations() {
+        let sitting = plenary(QuorumBasis::CheckedIn);
         let count = |d: &str, eligible, present| DelegationCount {
             delegation: d.into(),
             eligible,
             present,
+            in_hall: present,
         };
         let a = attendance(
             &sitting,
@@ -157,11 +178,43 @@ mod tests {
     }
 
     #[test]
+    fn the_basis_says_which_count_meets_the_quorum() {
+        // 10 eligible, 7 checked in, 4 of them still in the hall; more than half needs 6.
+        let mut sitting = plenary(QuorumBasis::CheckedIn);
+        let counts = || {
+            vec![
+                DelegationCount {
+                    delegation: "N".into(),
+                    eligible: 6,
+                    present: 5,
+                    in_hall: 3,
+                },
+                DelegationCount {
+                    delegation: "S".into(),
+                    eligible: 4,
+                    present: 2,
+                    in_hall: 1,
+                },
+            ]
+        };
+        let a = attendance(&sitting, counts(), vec![], vec![]);
+        assert_eq!((a.checked_in, a.in_hall), (7, 4));
+        assert_eq!((a.present, a.required, a.quorum_reached), (7, 6, true));
+        assert_eq!(a.basis, QuorumBasis::CheckedIn);
+        sitting.quorum_basis = QuorumBasis::InHall;
+        let a = attendance(&sitting, counts(), vec![], vec![]);
+        assert_eq!((a.checked_in, a.in_hall), (7, 4));
+        assert_eq!((a.present, a.required, a.quorum_reached), (4, 6, false));
+        assert_eq!(a.basis, QuorumBasis::InHall);
+    }
+
+    #[test]
     fn fractions_outside_zero_to_one_and_unreachable_rules_are_refused() {
         let spec = |numerator, denominator, rule| QuorumSpec {
             numerator,
             denominator,
             rule,
+            basis: QuorumBasis::default(),
         };
         let code = |n, d, r| validate(&spec(n, d, r)).map_err(|e| e.code());
         assert_eq!(code(1, 2, MoreThan), Ok(()));
@@ -226,7 +279,8 @@ mod tests {
                 let case = format!("{numerator}/{denominator} {rule:?} of {eligible}: {r}");
                 prop_assert!(meets(r), "{case}");
                 prop_assert!(!meets(r - 1), "{case}");
-                let valid = validate(&QuorumSpec { numerator, denominator, rule }).is_ok();
+                let basis = QuorumBasis::default();
+                let valid = validate(&QuorumSpec { numerator, denominator, rule, basis }).is_ok();
                 if valid && eligible > 0 {
                     // A valid rule is met by a full attendance.
                     prop_assert!(r <= eligible);
@@ -243,7 +297,8 @@ mod tests {
             ) {
                 let r = required(rule, numerator, denominator, eligible);
                 prop_assert!(r >= 1);
-                if validate(&QuorumSpec { numerator, denominator, rule }).is_ok() {
+                let basis = QuorumBasis::default();
+                if validate(&QuorumSpec { numerator, denominator, rule, basis }).is_ok() {
                     prop_assert!(r <= eligible.max(1).saturating_add(1));
                 }
             }

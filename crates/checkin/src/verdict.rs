@@ -3,6 +3,7 @@
 use rollcall_api::FaceStatus;
 use rollcall_vision::Face;
 
+use crate::presence::{Change, Standing};
 use crate::{CheckinError, LivenessConfig, Match, RecognitionConfig, Recognizer};
 
 /// What a single frame says about one face, before other frames and the roll are consulted.
@@ -82,13 +83,15 @@ pub fn assess_at(
 /// What the kiosk is told about one face.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Verdict {
-    /// This frame confirmed the delegate and the check-in is recorded.
-    CheckedIn {
+    /// This frame confirmed the passage and it is recorded: checked in, back in, or out.
+    Recorded {
+        change: Change,
         delegate_id: i64,
         score: f32,
     },
-    /// Recognised, and already checked in for this sitting.
-    AlreadyCheckedIn {
+    /// Recognised; the passage changes nothing (already in, already out, never checked in).
+    Standing {
+        standing: Standing,
         delegate_id: i64,
         score: f32,
     },
@@ -109,33 +112,46 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// The verdict for an assessment that did not lead to a recorded check-in: the match is
-    /// `already` checked in, or still waits for agreeing frames.
-    pub fn without_checkin(assessment: Assessment, already: bool) -> Verdict {
-        match assessment {
-            Assessment::TooSmall => Verdict::Rejected,
-            Assessment::Spoof {
-                liveness,
-                resembles,
-            } => Verdict::SpoofSuspected {
+    /// The verdict for an assessment that did not lead to a recorded passage: a match whose
+    /// passage changes nothing (`standing`), or that still waits for agreeing frames (`None`).
+    pub fn unrecorded(assessment: Assessment, standing: Option<Standing>) -> Verdict {
+        match (assessment, standing) {
+            (Assessment::TooSmall, _) => Verdict::Rejected,
+            (
+                Assessment::Spoof {
+                    liveness,
+                    resembles,
+                },
+                _,
+            ) => Verdict::SpoofSuspected {
                 liveness,
                 resembles: resembles.map(|m| m.delegate_id),
             },
-            Assessment::Unknown { score } => Verdict::Unknown {
+            (Assessment::Unknown { score }, _) => Verdict::Unknown {
                 score: score.unwrap_or(0.0),
             },
-            Assessment::Recognised(m) if already => Verdict::AlreadyCheckedIn {
+            (Assessment::Recognised(m), Some(standing)) => Verdict::Standing {
+                standing,
                 delegate_id: m.delegate_id,
                 score: m.score,
             },
-            Assessment::Recognised(m) => Verdict::Pending { score: m.score },
+            (Assessment::Recognised(m), None) => Verdict::Pending { score: m.score },
+        }
+    }
+
+    /// The verdict for a recorded passage of the matched delegate.
+    pub fn recorded(change: Change, m: Match) -> Verdict {
+        Verdict::Recorded {
+            change,
+            delegate_id: m.delegate_id,
+            score: m.score,
         }
     }
 
     pub fn status(&self) -> FaceStatus {
         match self {
-            Verdict::CheckedIn { .. } => FaceStatus::CheckedIn,
-            Verdict::AlreadyCheckedIn { .. } => FaceStatus::AlreadyCheckedIn,
+            Verdict::Recorded { change, .. } => change.status(),
+            Verdict::Standing { standing, .. } => standing.status(),
             Verdict::Pending { .. } => FaceStatus::Pending,
             Verdict::Unknown { .. } => FaceStatus::Unknown,
             Verdict::Rejected => FaceStatus::Rejected,
@@ -143,19 +159,21 @@ impl Verdict {
         }
     }
 
-    /// The delegate named in the answer: only once they are checked in.
+    /// The delegate named in the answer: only once the match is certain (recorded, or its
+    /// standing known), never for a pending match or a spoof.
     pub fn delegate_id(&self) -> Option<i64> {
         match self {
-            Verdict::CheckedIn { delegate_id, .. }
-            | Verdict::AlreadyCheckedIn { delegate_id, .. } => Some(*delegate_id),
+            Verdict::Recorded { delegate_id, .. } | Verdict::Standing { delegate_id, .. } => {
+                Some(*delegate_id)
+            }
             _ => None,
         }
     }
 
     pub fn score(&self) -> f32 {
         match self {
-            Verdict::CheckedIn { score, .. }
-            | Verdict::AlreadyCheckedIn { score, .. }
+            Verdict::Recorded { score, .. }
+            | Verdict::Standing { score, .. }
             | Verdict::Pending { score }
             | Verdict::Unknown { score } => *score,
             Verdict::Rejected | Verdict::SpoofSuspected { .. } => 0.0,
@@ -179,26 +197,32 @@ mod tests {
     #[test]
     fn names_are_shown_only_for_check_ins() {
         assert_eq!(
-            Verdict::without_checkin(matched(0.8), false),
+            Verdict::unrecorded(matched(0.8), None),
             Verdict::Pending { score: 0.8 }
         );
-        let already = Verdict::without_checkin(matched(0.8), true);
+        let already = Verdict::unrecorded(matched(0.8), Some(Standing::AlreadyIn));
         assert_eq!(already.status(), FaceStatus::AlreadyCheckedIn);
         assert_eq!(already.delegate_id(), Some(7));
+        let out = Verdict::unrecorded(matched(0.8), Some(Standing::AlreadyOut));
+        assert_eq!(out.status(), FaceStatus::AlreadyCheckedOut);
+        assert_eq!(out.delegate_id(), Some(7));
         assert_eq!(Verdict::Pending { score: 0.8 }.delegate_id(), None);
         assert_eq!(
-            Verdict::without_checkin(Assessment::Unknown { score: None }, true),
+            Verdict::unrecorded(
+                Assessment::Unknown { score: None },
+                Some(Standing::AlreadyIn)
+            ),
             Verdict::Unknown { score: 0.0 }
         );
         assert_eq!(
-            Verdict::without_checkin(Assessment::TooSmall, false).status(),
+            Verdict::unrecorded(Assessment::TooSmall, None).status(),
             FaceStatus::Rejected
         );
     }
 
     #[test]
     fn a_spoof_is_never_named_to_the_kiosk() {
-        let v = Verdict::without_checkin(
+        let v = Verdict::unrecorded(
             Assessment::Spoof {
                 liveness: 0.2,
                 resembles: Some(Match {
@@ -208,7 +232,7 @@ mod tests {
                     threshold: 0.5,
                 }),
             },
-            false,
+            Some(Standing::AlreadyIn),
         );
         assert_eq!(v.status(), FaceStatus::SpoofSuspected);
         assert_eq!(v.delegate_id(), None);
@@ -224,15 +248,7 @@ mod tests {
 
     #[test]
     fn every_verdict_has_its_own_status() {
-        let all = [
-            Verdict::CheckedIn {
-                delegate_id: 1,
-                score: 1.0,
-            },
-            Verdict::AlreadyCheckedIn {
-                delegate_id: 1,
-                score: 1.0,
-            },
+        let mut all = vec![
             Verdict::Pending { score: 1.0 },
             Verdict::Unknown { score: 1.0 },
             Verdict::Rejected,
@@ -241,6 +257,25 @@ mod tests {
                 resembles: Some(1),
             },
         ];
+        let m = Match {
+            delegate_id: 1,
+            score: 1.0,
+            runner_up: 0.0,
+            threshold: 0.5,
+        };
+        for change in [Change::CheckIn, Change::Return, Change::Leave] {
+            all.push(Verdict::recorded(change, m));
+        }
+        for standing in [
+            Standing::AlreadyIn,
+            Standing::AlreadyOut,
+            Standing::NeverCheckedIn,
+        ] {
+            all.push(Verdict::unrecorded(
+                Assessment::Recognised(m),
+                Some(standing),
+            ));
+        }
         let statuses: std::collections::HashSet<_> = all.iter().map(Verdict::status).collect();
         assert_eq!(statuses.len(), FaceStatus::ALL.len());
     }

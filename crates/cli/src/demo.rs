@@ -7,7 +7,9 @@ use std::path::Path;
 
 use anyhow::Context;
 use image::{imageops, Rgb, RgbImage};
-use rollcall_api::{Attendance, ManualCheckin, NewDelegate, NewSitting, QuorumRule, QuorumSpec};
+use rollcall_api::{
+    Attendance, ManualCheckin, NewDelegate, NewSitting, QuorumBasis, QuorumRule, QuorumSpec,
+};
 use rollcall_kiosk::KioskConfig;
 use rollcall_server::{hash_token, new_token, AppState, Config};
 
@@ -152,7 +154,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         let t = new_token();
         state
             .store
-            .create_token(&format!("demo {role}"), role, &hash_token(&t), None)
+            .create_token(&format!("demo {role}"), role, &hash_token(&t), None, None)
             .await?;
         tokens.insert(role, t);
     }
@@ -224,6 +226,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
                 numerator: 1,
                 denominator: 2,
                 rule: QuorumRule::AtLeast,
+                basis: QuorumBasis::CheckedIn,
             },
         })
         .await?

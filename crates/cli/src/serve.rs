@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use rollcall_api::Role;
+use rollcall_api::{KioskDirection, Role};
 use rollcall_server::{hash_token, new_token, AppState, Config};
 use rollcall_store::Store;
 
@@ -23,6 +23,10 @@ pub enum TokenCommand {
         /// The token stops working after this many days (default: until revoked).
         #[arg(long)]
         expires_in_days: Option<u32>,
+        /// A kiosk's door: `entrance` (default) checks delegates in and back in, `exit` marks
+        /// them out of the hall.
+        #[arg(long)]
+        direction: Option<String>,
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -105,11 +109,21 @@ pub fn token(cmd: TokenCommand) -> anyhow::Result<()> {
             role,
             name,
             expires_in_days,
+            direction,
             config,
         } => {
             let role = Role::parse(&role).with_context(|| {
                 format!("unknown role {role:?}: use admin, staff, kiosk or presidium")
             })?;
+            let direction = direction
+                .map(|d| {
+                    KioskDirection::parse(&d)
+                        .with_context(|| format!("unknown direction {d:?}: use entrance or exit"))
+                })
+                .transpose()?;
+            if direction.is_some() && role != Role::Kiosk {
+                anyhow::bail!("--direction is for kiosk tokens only");
+            }
             if name.trim().is_empty() {
                 anyhow::bail!("--name must not be empty");
             }
@@ -119,14 +133,23 @@ pub fn token(cmd: TokenCommand) -> anyhow::Result<()> {
                 let store = open_store(config.as_deref()).await?;
                 let token = new_token();
                 let record = store
-                    .create_token(name.trim(), role.as_str(), &hash_token(&token), expires_at)
+                    .create_token(
+                        name.trim(),
+                        role.as_str(),
+                        &hash_token(&token),
+                        expires_at,
+                        direction,
+                    )
                     .await?;
                 store
                     .audit(
                         "cli",
                         "token.create",
                         &format!("token:{}", record.id),
-                        &format!("role:{}", role.as_str()),
+                        &match record.direction {
+                            Some(d) => format!("role:{} direction:{}", role.as_str(), d.as_str()),
+                            None => format!("role:{}", role.as_str()),
+                        },
                     )
                     .await?;
                 println!("{token}");

@@ -80,6 +80,12 @@ pub fn greeting(face: &FaceAnswer) -> String {
         FaceStatus::Unknown => "Not recognised: please see the registration desk".to_string(),
         FaceStatus::Rejected => "Please come closer to the camera".to_string(),
         FaceStatus::SpoofSuspected => "Please see the registration desk".to_string(),
+        FaceStatus::Returned => format!("Welcome back, {name}"),
+        FaceStatus::CheckedOut => format!("Goodbye, {name}"),
+        FaceStatus::AlreadyCheckedOut => format!("Goodbye, {name}: you have already left"),
+        FaceStatus::NotCheckedIn => {
+            format!("{name}, you have not checked in: please use the entrance")
+        }
     }
 }
 

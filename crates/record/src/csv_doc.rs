@@ -4,7 +4,7 @@
 //! prefixed with an apostrophe (as is a leading apostrophe, so that reading back is exact).
 
 use chrono::{SecondsFormat, TimeZone, Utc};
-use rollcall_api::{AuditHead, QuorumRule, QuorumSpec, RollCall, RollCallDelegate};
+use rollcall_api::{AuditHead, QuorumBasis, QuorumRule, QuorumSpec, RollCall, RollCallDelegate};
 
 use crate::{PublicKeys, ServerKey, Verified, VerifyError, CSV_CONTEXT};
 
@@ -49,7 +49,20 @@ fn body(rc: &RollCall) -> String {
         ("sitting", cell(&rc.sitting_name)),
         (
             "quorum",
-            format!("{} {}/{}", q.rule.as_str(), q.numerator, q.denominator),
+            // `RULE N/D`, then the basis unless it is the default (documents from before sittings
+            // had a basis keep their layout).
+            match q.basis {
+                QuorumBasis::CheckedIn => {
+                    format!("{} {}/{}", q.rule.as_str(), q.numerator, q.denominator)
+                }
+                QuorumBasis::InHall => format!(
+                    "{} {}/{} {}",
+                    q.rule.as_str(),
+                    q.numerator,
+                    q.denominator,
+                    QuorumBasis::InHall.as_str()
+                ),
+            },
         ),
         ("taken_at", time(rc.taken_at)),
         ("taken_by", rc.taken_by.clone()),
@@ -156,9 +169,19 @@ fn parse(signed: &str) -> Result<RollCall, VerifyError> {
             .map_err(|_| malformed(format!("{s:?} is not a time")))
     };
     let quorum = value("quorum")?;
-    let (rule, fraction) = quorum
-        .split_once(' ')
-        .ok_or_else(|| malformed("quorum is not `RULE N/D`"))?;
+    // `RULE N/D [BASIS]`; without a basis, every delegate checked in counted.
+    let mut parts = quorum.split(' ');
+    let (rule, fraction) = parts
+        .next()
+        .zip(parts.next())
+        .ok_or_else(|| malformed("quorum is not `RULE N/D BASIS`"))?;
+    let basis = match parts.next() {
+        None => QuorumBasis::CheckedIn,
+        Some(b) => QuorumBasis::parse(b).ok_or_else(|| malformed("unknown quorum basis"))?,
+    };
+    if parts.next().is_some() {
+        return Err(malformed("quorum is not `RULE N/D BASIS`"));
+    }
     let (numerator, denominator) = fraction
         .split_once('/')
         .ok_or_else(|| malformed("quorum is not `RULE N/D`"))?;
@@ -188,6 +211,7 @@ fn parse(signed: &str) -> Result<RollCall, VerifyError> {
             numerator: num(numerator)?,
             denominator: num(denominator)?,
             rule: QuorumRule::parse(rule).ok_or_else(|| malformed("unknown quorum rule"))?,
+            basis,
         },
         taken_at: ms(value("taken_at")?)?,
         taken_by: value("taken_by")?.to_string(),
@@ -218,7 +242,26 @@ mod tests {
             file.contains("\"'=HYPERLINK(\"\"x\"\")\""),
             "a formula is defused: {file}"
         );
-        assert!(file.contains("present,2\n") && file.contains("quorum,more_than 1/2\n"));
+        assert!(file.contains("present,2\n") && file.contains("quorum,more_than 1/2 in_hall\n"));
+    }
+
+    #[test]
+    fn the_default_basis_keeps_the_layout_of_documents_from_before_it() {
+        // Roll calls taken before sittings had a basis say `RULE N/D`, and counted every delegate
+        // checked in: the default is written the same way and reads back as it. A basis nobody
+        // knows is refused.
+        let key = ServerKey::generate();
+        let mut rc = roll_call();
+        rc.quorum.basis = QuorumBasis::CheckedIn;
+        let file = sign_csv(&rc, &key);
+        assert!(file.contains("quorum,more_than 1/2\n"), "{file}");
+        let v = crate::verify(file.as_bytes(), &PublicKeys::of(&key)).unwrap();
+        assert_eq!(v.roll_call, rc);
+
+        let odd = body(&rc).replace("1/2\n", "1/2 seated\n");
+        let signature = key.sign(CSV_CONTEXT, odd.as_bytes());
+        let file = format!("{odd}signature,ed25519,{},{signature}\n", key.key_id());
+        assert!(crate::verify(file.as_bytes(), &PublicKeys::of(&key)).is_err());
     }
 
     #[test]

@@ -98,6 +98,7 @@ pub(crate) mod sample {
                 numerator: 1,
                 denominator: 2,
                 rule: QuorumRule::MoreThan,
+                basis: rollcall_api::QuorumBasis::InHall,
             },
             taken_at: 1_796_212_800_000,
             taken_by: "token:4".into(),

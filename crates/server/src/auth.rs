@@ -30,9 +30,16 @@ pub struct Caller {
     /// The token's name ("door A", "desk 1"): for alerts that say where something happened.
     pub token_name: String,
     pub role: Role,
+    /// A kiosk token's door; `None` for other roles.
+    pub door: Option<rollcall_api::KioskDirection>,
 }
 
 impl Caller {
+    /// Which way this kiosk faces (an entrance unless its token says exit).
+    pub fn direction(&self) -> rollcall_api::KioskDirection {
+        self.door.unwrap_or_default()
+    }
+
     /// For audit records: the token, never a person's name.
     pub fn actor(&self) -> String {
         format!("token:{}", self.token_id)
@@ -99,6 +106,7 @@ impl FromRequestParts<AppState> for Caller {
             token_id: record.id,
             token_name: record.name,
             role,
+            door: record.direction,
         })
     }
 }

@@ -171,6 +171,7 @@ impl AppState {
                 rollcall_api::Role::Admin.as_str(),
                 &hash_token(&token),
                 None,
+                None,
             )
             .await?;
         Ok(Some(token))

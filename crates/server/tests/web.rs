@@ -297,22 +297,7 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     let same_load = "window.__sameLoad === 'yes'";
 
     // ---- a native kiosk's frames over HTTP -------------------------------------------------
-    let mut last = Value::Null;
-    for i in 0..2 {
-        let r = srv
-            .req(
-                reqwest::Method::POST,
-                &format!("/api/v1/kiosk/frames?kiosk_frame_id=web-{i}"),
-                "kiosk",
-            )
-            .body(jpeg(&camera_image("obama.jpg", 1.0 + 0.3 * i as f32)))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        last = r.json().await.unwrap();
-    }
-    assert_eq!(last["faces"][0]["status"], "checked_in", "{last}");
+    assert_eq!(obama_walks_past(&srv, "kiosk").await, "checked_in");
     wait_until(
         &dash,
         "Obama counted live",
@@ -379,6 +364,54 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
                 && /Delaware\\s*1 \\/ 2/.test(document.querySelector('#delegations').innerText) \
                 && /Illinois\\s*1 \\/ 1/.test(document.querySelector('#delegations').innerText) \
                 && {same_load}"
+        ),
+    )
+    .await;
+
+    // ---- Obama leaves past the exit kiosk; the dashboard keeps both counts --------------------
+    assert_eq!(obama_walks_past(&srv, "exit").await, "checked_out");
+    wait_until(
+        &dash,
+        "the exit shown: two checked in, one in the hall, the chart's two lines",
+        &format!(
+            "return document.querySelector('#present').textContent === '2' \
+                && document.querySelector('#checked-in').textContent === '2' \
+                && document.querySelector('#in-hall').textContent === '1' \
+                && document.querySelector('#recent').innerText.includes('left the hall') \
+                && document.querySelector('#arrivals path.series.checked') !== null \
+                && document.querySelector('#arrivals path.series.hall') !== null \
+                && document.querySelector('#arrivals line.quorum-line') !== null \
+                && /Quorum reached at .*min after opening/\
+                    .test(document.querySelector('#time-to-quorum').textContent) \
+                && {same_load}"
+        ),
+    )
+    .await;
+    // At the desk he shows as having left; the desk lets him back in, and marks him out again.
+    fill(&desk, "#search", "Obama").await;
+    click(&desk, "#search-form button").await;
+    wait_text(&desk, "#delegates tbody", "left the hall").await;
+    click(&desk, "#delegates tbody tr").await;
+    wait_text(&desk, "#checkin-state", "has left the hall").await;
+    wait_text(&desk, "#checkin-btn", "Back in by hand").await;
+    fill(&desk, "#reason", "came back through the side door").await;
+    click(&desk, "#checkin-btn").await;
+    wait_text(&desk, "#checkin-message", "is back in the hall").await;
+    wait_until(
+        &dash,
+        "back in",
+        &format!("return document.querySelector('#in-hall').textContent === '2' && {same_load}"),
+    )
+    .await;
+    fill(&desk, "#reason", "called away").await;
+    click(&desk, "#out-btn").await;
+    wait_text(&desk, "#checkin-message", "has left the hall").await;
+    wait_until(
+        &dash,
+        "out again",
+        &format!(
+            "return document.querySelector('#in-hall').textContent === '1' \
+                && document.querySelector('#checked-in').textContent === '2' && {same_load}"
         ),
     )
     .await;
@@ -450,6 +483,30 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     desk.close().await.unwrap();
     dash.close().await.unwrap();
     srv.stop().await;
+}
+
+/// Two distinct captures of Obama posted as a native kiosk would, with the kiosk token named `door`:
+/// the status of the second.
+async fn obama_walks_past(srv: &TestServer, door: &str) -> String {
+    let mut last = Value::Null;
+    for i in 0..2 {
+        let r = srv
+            .req(
+                reqwest::Method::POST,
+                &format!("/api/v1/kiosk/frames?kiosk_frame_id={door}-{i}"),
+                door,
+            )
+            .body(jpeg(&camera_image("obama.jpg", 1.0 + 0.3 * i as f32)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        last = r.json().await.unwrap();
+    }
+    last["faces"][0]["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 // ---- the browser ----------------------------------------------------------------------------

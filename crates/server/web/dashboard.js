@@ -8,15 +8,23 @@ let sitting = null;
 let stop = null;
 let refreshTimer = null;
 let lastRollCall = null;
+// What the arrivals chart is drawn from: the sitting's check-ins and passages since.
+let chartData = { checkins: [], movements: [], required: 0, eligible: 0 };
+
+const inHallBasis = () => sitting && sitting.quorum_basis === 'in_hall';
 
 function ruleText(s, att) {
   const frac = `${s.quorum_numerator}/${s.quorum_denominator}`;
   const rule = s.quorum_rule === 'more_than' ? 'more than' : 'at least';
-  return `Quorum: ${rule} ${frac} of ${att.eligible} eligible delegates, that is ${att.required} present`;
+  const who = inHallBasis() ? 'in the hall' : 'present';
+  return `Quorum: ${rule} ${frac} of ${att.eligible} eligible delegates, that is ${att.required} ${who}`;
 }
 
 function renderCounts(c) {
+  $('#count-label').textContent = inHallBasis() ? 'In the hall' : 'Present';
   $('#present').textContent = c.present;
+  if (c.checked_in !== undefined) $('#checked-in').textContent = c.checked_in;
+  if (c.in_hall !== undefined) $('#in-hall').textContent = c.in_hall;
   $('#eligible').textContent = c.eligible;
   const pct = c.eligible > 0 ? (100 * c.present) / c.eligible : 0;
   $('#percent').textContent = `${pct.toFixed(1)}%`;
@@ -39,27 +47,99 @@ function renderDelegations(rows) {
   const list = $('#delegations');
   list.replaceChildren(
     ...rows.map((d) => {
-      const pct = d.eligible > 0 ? (100 * d.present) / d.eligible : 0;
+      const counted = inHallBasis() ? (d.in_hall ?? d.present) : d.present;
+      const pct = d.eligible > 0 ? (100 * counted) / d.eligible : 0;
       const bar = h('div', { class: 'fill' });
       bar.style.width = `${Math.min(100, pct)}%`;
       return h('li', {},
         h('span', { class: 'name' }, d.delegation),
-        h('span', { class: 'num' }, `${d.present} / ${d.eligible}`),
+        h('span', { class: 'num' }, `${counted} / ${d.eligible}`),
         h('div', { class: 'meter small' }, bar));
     }),
   );
 }
 
-function recentItem(c, fresh) {
-  return h('li', { class: fresh ? 'fresh' : '', dataset: { delegate: c.delegate_id } },
+function recentItem(c, fresh, passage = '') {
+  const note = passage === 'exit' ? ' · left the hall' : passage === 'reentry' ? ' · back in' : '';
+  return h('li', { class: `${fresh ? 'fresh' : ''} ${passage}`, dataset: { delegate: c.delegate_id } },
     h('span', { class: 'name' }, c.full_name),
-    h('span', { class: 'del' }, c.delegation),
+    h('span', { class: 'del' }, `${c.delegation}${note}`),
     h('time', {}, fmtTime(c.checked_in_at ?? c.at)));
 }
 
-function renderRecent(checkins) {
-  const last = [...checkins].sort((a, b) => b.checked_in_at - a.checked_in_at).slice(0, RECENT);
-  $('#recent').replaceChildren(...last.map((c) => recentItem(c, false)));
+/** The counts over time, from the check-ins of delegates on the roll and their passages since:
+ *  [[time, checked in, in the hall], ...] in time order, starting at the opening at zero. */
+export function arrivalSteps(opened, checkins, movements) {
+  const roll = new Set(checkins.filter((c) => c.on_roll !== false).map((c) => c.delegate_id));
+  const changes = [
+    ...checkins.filter((c) => roll.has(c.delegate_id)).map((c) => [c.checked_in_at, 1, 1]),
+    ...movements.filter((m) => roll.has(m.delegate_id))
+      .map((m) => [m.at, 0, m.direction === 'exit' ? -1 : 1]),
+  ].sort((a, b) => a[0] - b[0]);
+  const steps = [[opened ?? (changes.length ? changes[0][0] : Date.now()), 0, 0]];
+  let [checked, hall] = [0, 0];
+  for (const [t, dc, dh] of changes) {
+    checked += dc;
+    hall += dh;
+    steps.push([t, checked, hall]);
+  }
+  return steps;
+}
+
+/** When the counted series first reached `required`, or null. */
+export function quorumTime(steps, required, inHall) {
+  const hit = steps.find((s) => (inHall ? s[2] : s[1]) >= required && required > 0);
+  return hit ? hit[0] : null;
+}
+
+function drawArrivals() {
+  const svg = $('#arrivals');
+  if (!sitting) return svg.replaceChildren();
+  const { checkins, movements, required, eligible } = chartData;
+  const steps = arrivalSteps(sitting.opened_at, checkins, movements);
+  const end = sitting.closed_at || Date.now();
+  const start = steps[0][0];
+  const [W, H, pad] = [600, 170, 8];
+  const top = Math.max(eligible, required, 1);
+  const x = (t) => pad + ((W - 2 * pad) * (t - start)) / Math.max(1, end - start);
+  const y = (n) => H - pad - ((H - 2 * pad) * n) / top;
+  const path = (k) => {
+    let d = `M${x(steps[0][0])},${y(steps[0][k])}`;
+    for (let i = 1; i < steps.length; i += 1) d += `H${x(steps[i][0])}V${y(steps[i][k])}`;
+    return `${d}H${x(end)}`;
+  };
+  const ns = 'http://www.w3.org/2000/svg';
+  const el = (tag, attrs) => {
+    const e = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    return e;
+  };
+  const moved = movements.length > 0 || inHallBasis();
+  svg.replaceChildren(
+    el('line', { class: 'axis', x1: pad, x2: W - pad, y1: y(0), y2: y(0) }),
+    el('line', { class: 'quorum-line', x1: pad, x2: W - pad, y1: y(required), y2: y(required) }),
+    el('path', { class: 'series checked', d: path(1) }),
+    ...(moved ? [el('path', { class: 'series hall', d: path(2) })] : []),
+  );
+  const reached = quorumTime(steps, required, inHallBasis());
+  const minutes = reached && sitting.opened_at ? Math.round((reached - sitting.opened_at) / 60000) : null;
+  $('#time-to-quorum').textContent = reached
+    ? `Quorum reached at ${fmtTime(reached)}${minutes !== null ? `, ${minutes} min after opening` : ''}`
+    : 'Quorum not reached yet';
+}
+
+/** The latest arrivals and passages (out, back in), newest first. */
+function renderRecent(checkins, movements) {
+  const byId = new Map(checkins.map((c) => [c.delegate_id, c]));
+  const items = [
+    ...checkins.map((c) => ({ at: c.checked_in_at, c, passage: '' })),
+    ...movements.filter((m) => byId.has(m.delegate_id)).map((m) => ({
+      at: m.at,
+      c: { ...byId.get(m.delegate_id), checked_in_at: m.at },
+      passage: m.direction === 'exit' ? 'exit' : 'reentry',
+    })),
+  ].sort((a, b) => b.at - a.at).slice(0, RECENT);
+  $('#recent').replaceChildren(...items.map((i) => recentItem(i.c, false, i.passage)));
 }
 
 /** The latest roll call of the sitting: when, how many present, quorum (names stay in the file). */
@@ -95,10 +175,13 @@ async function refresh() {
   const calls = await api('GET', `/sittings/${sitting.id}/roll-calls`);
   renderRollCall(calls.length ? calls[calls.length - 1] : null);
   const att = await api('GET', `/sittings/${sitting.id}/attendance`);
+  const movements = await api('GET', `/sittings/${sitting.id}/movements`);
+  chartData = { checkins: att.checkins, movements, required: att.required, eligible: att.eligible };
+  drawArrivals();
   renderCounts(att);
   $('#rule').textContent = ruleText(sitting, att);
   renderDelegations(att.by_delegation);
-  renderRecent(att.checkins);
+  renderRecent(att.checkins, movements);
 }
 
 /** Delegation bars come from a full refresh: within a second of an event, at most once a second
@@ -132,9 +215,9 @@ function onEvent(kind, data) {
     return;
   }
   renderCounts(e);
-  if (kind === 'checkin') {
+  if (kind === 'checkin' || kind === 'exit' || kind === 'reentry') {
     const list = $('#recent');
-    list.prepend(recentItem(e, true));
+    list.prepend(recentItem(e, true, kind === 'checkin' ? '' : kind));
     while (list.children.length > RECENT) list.lastChild.remove();
   } else if (kind === 'checkout') {
     for (const li of $('#recent').querySelectorAll(`li[data-delegate="${e.delegate_id}"]`)) li.remove();
@@ -158,6 +241,8 @@ function watch(s) {
     $('#sitting-time').textContent = '';
     $('#delegations').replaceChildren();
     $('#recent').replaceChildren();
+    chartData = { checkins: [], movements: [], required: 0, eligible: 0 };
+    drawArrivals();
     $('#alerts').replaceChildren();
     $('#alerts-panel').hidden = true;
     renderRollCall(null);
@@ -199,6 +284,8 @@ startPage({
       download(`/roll-calls/${lastRollCall.id}/csv`, `roll-call-${lastRollCall.id}.csv`).catch(() => {}));
     tick();
     setInterval(tick, 1000);
+    // The chart's time axis runs to now: redrawn every half minute between events.
+    setInterval(drawArrivals, 30000);
     watch(null);
     const loop = async () => {
       try {

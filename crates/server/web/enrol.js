@@ -5,7 +5,8 @@ import { $, h, api, startPage, fmtTime, sleep, ApiError, subscribe, alertItem } 
 const SHOWN = 200;
 let role = null;
 let openSitting = null;
-let present = new Set();
+// Delegates checked in to the open sitting: id -> in the hall now.
+let present = new Map();
 let selected = null;
 let stream = null;
 
@@ -42,9 +43,11 @@ function watchAlerts() {
   watched = id;
   if (id === null) return;
   stopWatching = subscribe(`/sittings/${id}/events`, (kind, data) => {
-    // Arrivals (a kiosk's, another desk's) and corrections change who is still expected.
-    if (kind === 'checkin' || kind === 'checkout' || kind === 'lagged') {
-      loadExpectedSoon();
+    // Arrivals (a kiosk's, another desk's) and corrections change who is still expected;
+    // passages at the doors change who is in the hall.
+    if (kind === 'checkin' || kind === 'checkout' || kind === 'lagged') loadExpectedSoon();
+    if (['checkin', 'checkout', 'exit', 'reentry', 'lagged'].includes(kind)) {
+      presenceSoon();
       return;
     }
     if (kind !== 'alert') return;
@@ -65,10 +68,10 @@ async function loadSittingState() {
   const list = await api('GET', '/sittings');
   openSitting = list.find((s) => s.status === 'open') || null;
   watchAlerts();
-  present = new Set();
+  present = new Map();
   if (openSitting) {
     const att = await api('GET', `/sittings/${openSitting.id}/attendance`);
-    for (const c of att.checkins) present.add(c.delegate_id);
+    for (const c of att.checkins) present.set(c.delegate_id, c.in_hall !== false);
   }
   $('#open-sitting').textContent = openSitting
     ? `Open sitting: ${openSitting.name}`
@@ -104,6 +107,22 @@ function loadExpectedSoon() {
   expectedTimer = setTimeout(() => loadExpected().catch(() => {}), 500);
 }
 
+let presenceTimer = null;
+/** Re-reads who is checked in and in the hall once a burst of events has passed, and redraws the
+ *  list and the selected delegate's state with it. */
+function presenceSoon() {
+  clearTimeout(presenceTimer);
+  presenceTimer = setTimeout(async () => {
+    if (!openSitting) return;
+    try {
+      const att = await api('GET', `/sittings/${openSitting.id}/attendance`);
+      present = new Map(att.checkins.map((c) => [c.delegate_id, c.in_hall !== false]));
+      renderCheckinState();
+      await search();
+    } catch { /* offline for a moment; the periodic refresh catches up */ }
+  }, 500);
+}
+
 // ---- delegates -------------------------------------------------------------------------------
 
 async function search() {
@@ -119,7 +138,9 @@ async function search() {
     h('td', {}, d.photos > 0
       ? h('span', { class: 'badge ok' }, `enrolled (${d.photos})`)
       : h('span', { class: 'badge warn' }, 'no photo')),
-    h('td', {}, present.has(d.id) ? h('span', { class: 'badge ok' }, 'present') : '')));
+    h('td', {}, present.has(d.id)
+      ? (present.get(d.id) ? h('span', { class: 'badge ok' }, 'present') : h('span', { class: 'badge' }, 'left the hall'))
+      : '')));
   $('#delegates tbody').replaceChildren(...rows);
   $('#list-note').textContent = list.length > SHOWN
     ? `${list.length} delegates match; showing the first ${SHOWN}. Refine the search.`
@@ -147,10 +168,16 @@ async function select(id) {
 function renderCheckinState() {
   if (!selected) return;
   const here = present.has(selected.id);
+  const inHall = here && present.get(selected.id);
   $('#checkin-state').textContent = !openSitting
     ? 'No sitting is open: check-ins are taken for the open sitting only.'
-    : here ? `Checked in for “${openSitting.name}”.` : `Not checked in for “${openSitting.name}”.`;
-  $('#checkin-btn').disabled = !openSitting || here;
+    : !here ? `Not checked in for “${openSitting.name}”.`
+      : inHall ? `Checked in for “${openSitting.name}”, in the hall.`
+        : `Checked in for “${openSitting.name}”, has left the hall.`;
+  // Someone who left comes back in through the same button.
+  $('#checkin-btn').disabled = !openSitting || inHall;
+  $('#checkin-btn').textContent = here && !inHall ? 'Back in by hand' : 'Check in by hand';
+  $('#out-btn').disabled = !openSitting || !inHall;
   $('#undo-btn').disabled = !openSitting || !here;
 }
 
@@ -234,11 +261,28 @@ async function manualCheckin(ev) {
   const msg = $('#checkin-message');
   if (!reason) return say(msg, 'A manual check-in needs a reason.', 'error');
   try {
-    await api('POST', `/sittings/${openSitting.id}/checkins`, { delegate_id: selected.id, reason });
-    present.add(selected.id);
+    const a = await api('POST', `/sittings/${openSitting.id}/checkins`, { delegate_id: selected.id, reason });
+    present.set(selected.id, true);
     $('#reason').value = '';
-    say(msg, `${selected.full_name} is checked in.`, 'ok');
+    say(msg, a.status === 'returned' ? `${selected.full_name} is back in the hall.` : `${selected.full_name} is checked in.`, 'ok');
     loadExpectedSoon();
+  } catch (e) {
+    say(msg, errorText(e), 'error');
+  }
+  renderCheckinState();
+  await search();
+}
+
+/** Marks the selected delegate as having left the hall (the check-in stays in the record). */
+async function markOut() {
+  const reason = $('#reason').value.trim();
+  const msg = $('#checkin-message');
+  if (!reason) return say(msg, 'Marking a delegate out needs a reason.', 'error');
+  try {
+    await api('POST', `/sittings/${openSitting.id}/checkouts`, { delegate_id: selected.id, reason });
+    present.set(selected.id, false);
+    $('#reason').value = '';
+    say(msg, `${selected.full_name} has left the hall (still checked in for the record).`, 'ok');
   } catch (e) {
     say(msg, errorText(e), 'error');
   }
@@ -368,7 +412,7 @@ function renderSittings(list) {
   $('#sitting-list').replaceChildren(...recent.map((s) => h('li', { class: s.status },
     h('span', { class: 'name' }, s.name),
     h('span', { class: `badge ${s.status === 'open' ? 'ok' : ''}` }, s.status),
-    h('span', { class: 'muted' }, `${s.quorum_rule === 'more_than' ? '>' : '≥'} ${s.quorum_numerator}/${s.quorum_denominator}`),
+    h('span', { class: 'muted' }, `${s.quorum_rule === 'more_than' ? '>' : '≥'} ${s.quorum_numerator}/${s.quorum_denominator}${s.quorum_basis === 'in_hall' ? ' in the hall' : ''}`),
     admin && s.status === 'draft' ? h('button', { type: 'button', onclick: () => sittingAction(s.id, 'open') }, 'Open') : null,
     admin && s.status === 'open' ? h('button', { type: 'button', class: 'secondary', onclick: () => sittingAction(s.id, 'close') }, 'Close') : null)));
 }
@@ -394,6 +438,7 @@ async function createSitting(ev) {
         numerator: Number($('#sitting-num').value),
         denominator: Number($('#sitting-den').value),
         rule: $('#sitting-rule').value,
+        basis: $('#sitting-basis').value,
       },
     });
     $('#sitting-name').value = '';
@@ -415,6 +460,7 @@ async function loadTokens() {
   $('#token-list').replaceChildren(...list.map((t) => h('li', { class: t.active ? 'open' : 'closed' },
     h('span', { class: 'name' }, t.name),
     h('span', { class: `badge ${t.active ? 'ok' : ''}` }, t.active ? t.role : (t.revoked_at ? 'revoked' : 'expired')),
+    t.direction ? h('span', { class: 'badge' }, t.direction) : null,
     h('span', { class: 'muted' }, `last used ${when(t.last_used_at)}${t.expires_at ? `, expires ${when(t.expires_at)}` : ''}`),
     t.active ? h('button', { type: 'button', class: 'secondary', onclick: () => revokeToken(t) }, 'Revoke') : null)));
 }
@@ -436,6 +482,7 @@ async function createToken(ev) {
     const created = await api('POST', '/tokens', {
       name: $('#token-name').value.trim(),
       role: $('#token-role').value,
+      direction: $('#token-role').value === 'kiosk' ? $('#token-direction').value : null,
       expires_at: days > 0 ? Date.now() + days * 86400000 : null,
     });
     $('#token-name').value = '';
@@ -467,11 +514,15 @@ startPage({
     $('#capture').addEventListener('click', capture);
     $('#checkin-form').addEventListener('submit', manualCheckin);
     $('#undo-btn').addEventListener('click', undoCheckin);
+    $('#out-btn').addEventListener('click', markOut);
     $('#import-form').addEventListener('submit', bulkImport);
     $('#sitting-form').addEventListener('submit', createSitting);
     if (role === 'admin') {
       $('#tokens').hidden = false;
       $('#token-form').addEventListener('submit', createToken);
+      $('#token-role').addEventListener('change', () => {
+        $('#token-direction').disabled = $('#token-role').value !== 'kiosk';
+      });
       await loadTokens();
     }
     await loadSittingState();

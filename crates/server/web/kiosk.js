@@ -38,6 +38,26 @@ function answer(a, capturedMs) {
   // A frame replayed after an outage is recorded, but an old greeting would greet the wrong person.
   if (Date.now() - capturedMs > 3000) return;
   const faces = a.faces || [];
+  const names = (list) => list.map((f) => f.delegate.full_name).join(', ');
+  // At an exit: goodbyes, and a pointer to the entrance for anyone who never checked in.
+  const leaving = faces.filter((f) => f.delegate && (f.status === 'checked_out' || f.status === 'already_checked_out'));
+  if (leaving.length) {
+    unknownRun = 0;
+    show('welcome', `Goodbye, ${names(leaving)}`, 'You are marked out of the hall');
+    return;
+  }
+  const strangers = faces.filter((f) => f.delegate && f.status === 'not_checked_in');
+  if (strangers.length) {
+    unknownRun = 0;
+    show('unknown', `${names(strangers)}: not checked in`, 'Please check in at the entrance.');
+    return;
+  }
+  const back = faces.filter((f) => f.delegate && f.status === 'returned');
+  if (back.length) {
+    unknownRun = 0;
+    show('welcome', `Welcome back, ${names(back)}`, 'You are back in the hall');
+    return;
+  }
   const known = faces.filter((f) => f.delegate && (f.status === 'checked_in' || f.status === 'already_checked_in'));
   if (known.length) {
     unknownRun = 0;
@@ -119,6 +139,7 @@ startPage({
   pageName: 'browser kiosk',
   start: async (session) => {
     const fps = Math.max(0.2, session.kiosk.fps || 5);
+    $('#door').textContent = session.direction === 'exit' ? 'exit' : 'entrance';
     const width = session.kiosk.frame_width || 640;
     const video = $('#video');
     try {

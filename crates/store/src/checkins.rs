@@ -1,4 +1,6 @@
-use rollcall_api::{CheckinRecord, DelegateRef, DelegationCount, Sitting, SittingStatus};
+use rollcall_api::{
+    CheckinRecord, DelegateRef, DelegationCount, KioskDirection, Movement, Sitting, SittingStatus,
+};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -10,9 +12,36 @@ pub enum CheckinOutcome {
     Already(CheckinRecord),
 }
 
+/// How a passage after the check-in ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveOutcome {
+    /// Recorded: the delegate is now where the passage took them.
+    Moved,
+    /// They were there already (another kiosk or the desk was first).
+    Already,
+    /// No check-in for this sitting: nothing to move.
+    NotCheckedIn,
+}
+
+/// One passage to record: who, which way, how, by whom, when.
+#[derive(Debug, Clone, Copy)]
+pub struct Passing<'a> {
+    pub sitting_id: i64,
+    pub delegate_id: i64,
+    /// `Entrance`: back in the hall; `Exit`: out of it.
+    pub direction: KioskDirection,
+    /// `kiosk` or `manual`.
+    pub method: &'a str,
+    pub reason: Option<&'a str>,
+    pub actor: &'a str,
+    pub at_ms: i64,
+}
+
 const SELECT: &str =
-    "SELECT c.delegate_id, d.full_name, d.delegation, c.method, c.score, c.checked_in_at \
-     FROM checkins c JOIN delegates d ON d.id = c.delegate_id";
+    "SELECT c.delegate_id, d.full_name, d.delegation, c.method, c.score, c.checked_in_at, \
+        c.in_hall, CASE WHEN r.delegate_id IS NULL THEN 0 ELSE 1 END AS on_roll \
+     FROM checkins c JOIN delegates d ON d.id = c.delegate_id \
+     LEFT JOIN sitting_roll r ON r.sitting_id = c.sitting_id AND r.delegate_id = c.delegate_id";
 
 fn from_row(r: &AnyRow) -> Result<CheckinRecord, StoreError> {
     Ok(CheckinRecord {
@@ -22,6 +51,8 @@ fn from_row(r: &AnyRow) -> Result<CheckinRecord, StoreError> {
         method: r.try_get("method")?,
         score: r.try_get("score")?,
         checked_in_at: r.try_get("checked_in_at")?,
+        in_hall: r.try_get::<i64, _>("in_hall")? != 0,
+        on_roll: r.try_get::<i64, _>("on_roll")? != 0,
     })
 }
 
@@ -86,16 +117,25 @@ impl Store {
         })
     }
 
+    /// Takes a check-in back (a correction), with the passages recorded after it: they were the
+    /// same mistaken person's.
     pub async fn remove_checkin(
         &self,
         sitting_id: i64,
         delegate_id: i64,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.write_tx().await?;
         let r = sqlx::query("DELETE FROM checkins WHERE sitting_id = $1 AND delegate_id = $2")
             .bind(sitting_id)
             .bind(delegate_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM movements WHERE sitting_id = $1 AND delegate_id = $2")
+            .bind(sitting_id)
+            .bind(delegate_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(r.rows_affected() > 0)
     }
 
@@ -104,13 +144,100 @@ impl Store {
         sitting_id: i64,
         delegate_id: i64,
     ) -> Result<bool, StoreError> {
-        let r =
-            sqlx::query("SELECT 1 AS one FROM checkins WHERE sitting_id = $1 AND delegate_id = $2")
+        Ok(self.in_hall(sitting_id, delegate_id).await?.is_some())
+    }
+
+    /// Where the delegate stands in the (open) sitting: `None` without a check-in, else whether
+    /// they are in the hall (`rollcall_checkin::Presence::from_row` names the three cases).
+    pub async fn in_hall(
+        &self,
+        sitting_id: i64,
+        delegate_id: i64,
+    ) -> Result<Option<bool>, StoreError> {
+        let row =
+            sqlx::query("SELECT in_hall FROM checkins WHERE sitting_id = $1 AND delegate_id = $2")
                 .bind(sitting_id)
                 .bind(delegate_id)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(r.is_some())
+        Ok(row
+            .map(|r| r.try_get::<i64, _>("in_hall").map(|v| v != 0))
+            .transpose()?)
+    }
+
+    /// Records a passage of a checked-in delegate: out of the hall, or back in. The change and its
+    /// movement row are written together, and only when the delegate was on the other side, so
+    /// two kiosks (or a kiosk and the desk) seeing the same passage record it once.
+    pub async fn record_passage(&self, p: Passing<'_>) -> Result<MoveOutcome, StoreError> {
+        let to_hall = i64::from(p.direction == KioskDirection::Entrance);
+        let mut tx = self.write_tx().await?;
+        let changed = sqlx::query(
+            "UPDATE checkins SET in_hall = $1 \
+             WHERE sitting_id = $2 AND delegate_id = $3 AND in_hall <> $1",
+        )
+        .bind(to_hall)
+        .bind(p.sitting_id)
+        .bind(p.delegate_id)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 0 {
+            let exists = sqlx::query(
+                "SELECT 1 AS one FROM checkins WHERE sitting_id = $1 AND delegate_id = $2",
+            )
+            .bind(p.sitting_id)
+            .bind(p.delegate_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(if exists.is_some() {
+                MoveOutcome::Already
+            } else {
+                MoveOutcome::NotCheckedIn
+            });
+        }
+        // An absent reason is a NULL literal, not bound (see `check_in` for why).
+        let sql = format!(
+            "INSERT INTO movements (sitting_id, delegate_id, direction, method, actor, at, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, {})",
+            if p.reason.is_some() { "$7" } else { "NULL" }
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(p.sitting_id)
+            .bind(p.delegate_id)
+            .bind(p.direction.as_str())
+            .bind(p.method)
+            .bind(p.actor)
+            .bind(p.at_ms);
+        if let Some(reason) = p.reason {
+            q = q.bind(reason);
+        }
+        q.execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(MoveOutcome::Moved)
+    }
+
+    /// The sitting's passages after check-ins (out and back in), in the order they happened.
+    pub async fn movements(&self, sitting_id: i64) -> Result<Vec<Movement>, StoreError> {
+        sqlx::query(
+            "SELECT delegate_id, direction, method, at FROM movements WHERE sitting_id = $1 \
+             ORDER BY at, id",
+        )
+        .bind(sitting_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let direction: String = r.try_get("direction")?;
+            Ok(Movement {
+                delegate_id: r.try_get("delegate_id")?,
+                direction: KioskDirection::parse(&direction).ok_or_else(|| {
+                    StoreError::Database(format!("unknown direction {direction:?}"))
+                })?,
+                method: r.try_get("method")?,
+                at: r.try_get("at")?,
+            })
+        })
+        .collect()
     }
 
     /// Per delegation: eligible delegates and how many of them are present. A draft sitting
@@ -160,21 +287,21 @@ impl Store {
         let sql = match sitting.status {
             SittingStatus::Draft => {
                 "SELECT d.delegation AS delegation, COUNT(*) AS eligible, COUNT(c.delegate_id) \
-                    AS present \
+                    AS present, COUNT(CASE WHEN c.in_hall = 1 THEN 1 END) AS in_hall \
                  FROM delegates d LEFT JOIN checkins c ON c.delegate_id = d.id \
                     AND c.sitting_id = $1 \
                  WHERE d.eligible = 1 GROUP BY d.delegation ORDER BY d.delegation"
             }
             SittingStatus::Open => {
                 "SELECT r.delegation AS delegation, COUNT(*) AS eligible, COUNT(c.delegate_id) \
-                    AS present \
+                    AS present, COUNT(CASE WHEN c.in_hall = 1 THEN 1 END) AS in_hall \
                  FROM sitting_roll r LEFT JOIN checkins c ON c.delegate_id = r.delegate_id \
                     AND c.sitting_id = r.sitting_id \
                  WHERE r.sitting_id = $1 GROUP BY r.delegation ORDER BY r.delegation"
             }
             SittingStatus::Closed => {
                 "SELECT r.delegation AS delegation, COUNT(*) AS eligible, COUNT(c.delegate_id) \
-                    AS present \
+                    AS present, COUNT(CASE WHEN c.in_hall = 1 THEN 1 END) AS in_hall \
                  FROM sitting_roll r LEFT JOIN sitting_record c \
                     ON c.delegate_id = r.delegate_id AND c.sitting_id = r.sitting_id \
                  WHERE r.sitting_id = $1 GROUP BY r.delegation ORDER BY r.delegation"
@@ -190,6 +317,7 @@ impl Store {
                     delegation: r.try_get("delegation")?,
                     eligible: r.try_get("eligible")?,
                     present: r.try_get("present")?,
+                    in_hall: r.try_get("in_hall")?,
                 })
             })
             .collect()
@@ -201,7 +329,8 @@ impl Store {
         let sql = if sitting.status == SittingStatus::Closed {
             "SELECT c.delegate_id, COALESCE(d.full_name, '') AS full_name, \
                 COALESCE(r.delegation, d.delegation, '') AS delegation, c.method, c.score, \
-                c.checked_in_at \
+                c.checked_in_at, c.in_hall, \
+                CASE WHEN r.delegate_id IS NULL THEN 0 ELSE 1 END AS on_roll \
              FROM sitting_record c \
              LEFT JOIN delegates d ON d.id = c.delegate_id \
              LEFT JOIN sitting_roll r ON r.sitting_id = c.sitting_id \

@@ -24,7 +24,7 @@ use sqlx::AnyPool;
 use sqlx::Row;
 
 pub use audit::{AuditEntry, ChainBreak, ChainHead, GENESIS};
-pub use checkins::CheckinOutcome;
+pub use checkins::{CheckinOutcome, MoveOutcome, Passing};
 pub use erasure::Purged;
 pub use error::StoreError;
 pub use notify::{TemplateChanges, TEMPLATES_CHANNEL};

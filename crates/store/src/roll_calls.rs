@@ -1,8 +1,8 @@
 //! Roll calls as taken and signed, the keys that signed them, and their webhook deliveries.
 
 use rollcall_api::{
-    AuditHead, DeliveryState, PublicKeyInfo, RollCallDelegate, RollCallSummary, Sitting,
-    SittingStatus, WebhookDelivery,
+    AuditHead, DeliveryState, PublicKeyInfo, QuorumBasis, RollCallDelegate, RollCallSummary,
+    Sitting, SittingStatus, WebhookDelivery,
 };
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
@@ -129,8 +129,8 @@ impl Store {
         .collect()
     }
 
-    /// An open sitting's present, eligible delegates (on its roll and checked in), in check-in
-    /// order.
+    /// An open sitting's present, eligible delegates (on its roll and checked in; with the
+    /// in-hall basis, only those in the hall now), in check-in order.
     pub async fn present_on_roll(
         &self,
         sitting: &Sitting,
@@ -140,14 +140,18 @@ impl Store {
                 "a roll call is taken while the sitting is open".into(),
             ));
         }
-        sqlx::query(
+        let in_hall_only = match sitting.quorum_basis {
+            QuorumBasis::CheckedIn => "",
+            QuorumBasis::InHall => "AND c.in_hall = 1",
+        };
+        sqlx::query(&format!(
             "SELECT c.delegate_id, d.external_id, d.full_name, r.delegation, c.method, \
                 c.checked_in_at \
              FROM sitting_roll r \
              JOIN checkins c ON c.sitting_id = r.sitting_id AND c.delegate_id = r.delegate_id \
              JOIN delegates d ON d.id = c.delegate_id \
-             WHERE r.sitting_id = $1 ORDER BY c.checked_in_at, c.delegate_id",
-        )
+             WHERE r.sitting_id = $1 {in_hall_only} ORDER BY c.checked_in_at, c.delegate_id",
+        ))
         .bind(sitting.id)
         .fetch_all(&self.pool)
         .await?

@@ -1,4 +1,4 @@
-use rollcall_api::{QuorumRule, Sitting, SittingStatus};
+use rollcall_api::{QuorumBasis, QuorumRule, Sitting, SittingStatus};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -7,6 +7,7 @@ use crate::{now_ms, Store, StoreError};
 fn from_row(r: &AnyRow) -> Result<Sitting, StoreError> {
     let rule: String = r.try_get("quorum_rule")?;
     let status: String = r.try_get("status")?;
+    let basis: String = r.try_get("quorum_basis")?;
     Ok(Sitting {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
@@ -16,13 +17,15 @@ fn from_row(r: &AnyRow) -> Result<Sitting, StoreError> {
             .ok_or_else(|| StoreError::Database(format!("unknown quorum rule {rule:?}")))?,
         status: SittingStatus::parse(&status)
             .ok_or_else(|| StoreError::Database(format!("unknown sitting status {status:?}")))?,
+        quorum_basis: QuorumBasis::parse(&basis)
+            .ok_or_else(|| StoreError::Database(format!("unknown quorum basis {basis:?}")))?,
         opened_at: r.try_get("opened_at")?,
         closed_at: r.try_get("closed_at")?,
     })
 }
 
-const SELECT: &str = "SELECT id, name, quorum_num, quorum_den, quorum_rule, status, opened_at, \
-    closed_at FROM sittings";
+const SELECT: &str = "SELECT id, name, quorum_num, quorum_den, quorum_rule, quorum_basis, status, \
+    opened_at, closed_at FROM sittings";
 
 impl Store {
     pub async fn create_sitting(
@@ -31,15 +34,17 @@ impl Store {
         numerator: i64,
         denominator: i64,
         rule: QuorumRule,
+        basis: QuorumBasis,
     ) -> Result<Sitting, StoreError> {
         let id: i64 = sqlx::query(
-            "INSERT INTO sittings (name, quorum_num, quorum_den, quorum_rule, status, created_at) \
-                VALUES ($1, $2, $3, $4, 'draft', $5) RETURNING id",
+            "INSERT INTO sittings (name, quorum_num, quorum_den, quorum_rule, quorum_basis, \
+                status, created_at) VALUES ($1, $2, $3, $4, $5, 'draft', $6) RETURNING id",
         )
         .bind(name)
         .bind(numerator)
         .bind(denominator)
         .bind(rule.as_str())
+        .bind(basis.as_str())
         .bind(now_ms())
         .fetch_one(&self.pool)
         .await?
@@ -138,8 +143,8 @@ impl Store {
         if closed.rows_affected() > 0 {
             sqlx::query(
                 "INSERT INTO sitting_record (sitting_id, delegate_id, method, score, \
-                 checked_in_at) SELECT sitting_id, delegate_id, method, score, checked_in_at \
-                 FROM checkins WHERE sitting_id = $1",
+                 checked_in_at, in_hall) SELECT sitting_id, delegate_id, method, score, \
+                 checked_in_at, in_hall FROM checkins WHERE sitting_id = $1",
             )
             .bind(id)
             .execute(&mut *tx)

@@ -1,3 +1,4 @@
+use rollcall_api::KioskDirection;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -13,6 +14,8 @@ pub struct TokenRecord {
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// A kiosk token's direction.
+    pub direction: Option<KioskDirection>,
 }
 
 impl TokenRecord {
@@ -32,11 +35,18 @@ impl TokenRecord {
 /// frame, and one write a minute per token is enough to say when it was last seen.
 const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 
-const SELECT: &str =
-    "SELECT id, name, role, created_at, expires_at, last_used_at, revoked_at FROM tokens";
+const SELECT: &str = "SELECT id, name, role, created_at, expires_at, last_used_at, revoked_at, \
+    direction FROM tokens";
 
 fn from_row(r: &AnyRow) -> Result<TokenRecord, StoreError> {
+    let direction: Option<String> = r.try_get("direction")?;
     Ok(TokenRecord {
+        direction: direction
+            .map(|d| {
+                KioskDirection::parse(&d)
+                    .ok_or_else(|| StoreError::Database(format!("unknown direction {d:?}")))
+            })
+            .transpose()?,
         id: r.try_get("id")?,
         name: r.try_get("name")?,
         role: r.try_get("role")?,
@@ -49,24 +59,35 @@ fn from_row(r: &AnyRow) -> Result<TokenRecord, StoreError> {
 
 impl Store {
     /// Stores a token by its hash (the secret itself is never stored); `expires_at` in Unix ms.
+    /// A kiosk token faces the entrance unless told otherwise; other roles have no direction.
     pub async fn create_token(
         &self,
         name: &str,
         role: &str,
         hash: &str,
         expires_at: Option<i64>,
+        direction: Option<KioskDirection>,
     ) -> Result<TokenRecord, StoreError> {
-        // An absent expiry is written as a NULL literal, not bound (see `check_in` for why).
-        let expires_sql = if expires_at.is_some() { "$5" } else { "NULL" };
+        let direction = (role == "kiosk").then(|| direction.unwrap_or_default());
+        // Absent values are written as NULL literals, not bound (see `check_in` for why).
+        let direction_sql = if direction.is_some() { "$5" } else { "NULL" };
+        let expires_sql = match (direction.is_some(), expires_at.is_some()) {
+            (_, false) => "NULL",
+            (true, true) => "$6",
+            (false, true) => "$5",
+        };
         let sql = format!(
-            "INSERT INTO tokens (name, role, hash, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, {expires_sql}) RETURNING id"
+            "INSERT INTO tokens (name, role, hash, created_at, direction, expires_at) \
+             VALUES ($1, $2, $3, $4, {direction_sql}, {expires_sql}) RETURNING id"
         );
         let mut q = sqlx::query(&sql)
             .bind(name)
             .bind(role)
             .bind(hash)
             .bind(now_ms());
+        if let Some(d) = direction {
+            q = q.bind(d.as_str());
+        }
         if let Some(e) = expires_at {
             q = q.bind(e);
         }
@@ -157,6 +178,7 @@ mod tests {
             expires_at: None,
             last_used_at: None,
             revoked_at: None,
+            direction: Some(KioskDirection::Entrance),
         };
         assert!(t.last_use_is_stale(1_000), "never used");
         t.last_used_at = Some(1_000);

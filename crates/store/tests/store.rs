@@ -1,6 +1,6 @@
 mod common;
 
-use rollcall_api::{DelegatePatch, NewDelegate, QuorumRule, SittingStatus};
+use rollcall_api::{DelegatePatch, NewDelegate, QuorumBasis, QuorumRule, SittingStatus};
 use rollcall_store::{CheckinOutcome, Store, StoreError};
 
 fn delegate(ext: &str, name: &str, delegation: &str, eligible: bool) -> NewDelegate {
@@ -104,7 +104,13 @@ async fn erasing_a_delegate_removes_photos_templates_and_checkins() {
         assert!(!s.delete_photo(d.id, p1.id).await.unwrap());
         assert_eq!(s.delegate(d.id).await.unwrap().unwrap().photos, 1);
         let sitting = s
-            .create_sitting("Plenary", 1, 2, QuorumRule::MoreThan)
+            .create_sitting(
+                "Plenary",
+                1,
+                2,
+                QuorumRule::MoreThan,
+                QuorumBasis::CheckedIn,
+            )
             .await
             .unwrap();
         s.check_in(sitting.id, d.id, "manual", None, Some("desk"), "token:1", 1)
@@ -128,11 +134,23 @@ async fn one_sitting_open_at_a_time() {
     for db in common::databases().await {
         let s = &db.store;
         let a = s
-            .create_sitting("Morning", 1, 2, QuorumRule::MoreThan)
+            .create_sitting(
+                "Morning",
+                1,
+                2,
+                QuorumRule::MoreThan,
+                QuorumBasis::CheckedIn,
+            )
             .await
             .unwrap();
         let b = s
-            .create_sitting("Afternoon", 2, 3, QuorumRule::AtLeast)
+            .create_sitting(
+                "Afternoon",
+                2,
+                3,
+                QuorumRule::AtLeast,
+                QuorumBasis::CheckedIn,
+            )
             .await
             .unwrap();
         assert_eq!(a.status, SittingStatus::Draft);
@@ -194,7 +212,7 @@ async fn check_in_is_recorded_once_and_counts_toward_quorum() {
             );
         }
         let sitting = s
-            .create_sitting("Vote", 1, 2, QuorumRule::MoreThan)
+            .create_sitting("Vote", 1, 2, QuorumRule::MoreThan, QuorumBasis::CheckedIn)
             .await
             .unwrap();
         let att = common::attendance(s, &sitting).await;
@@ -292,7 +310,7 @@ async fn concurrent_check_ins_of_one_delegate_make_one_record() {
             .await
             .unwrap();
         let sitting = s
-            .create_sitting("S", 1, 2, QuorumRule::MoreThan)
+            .create_sitting("S", 1, 2, QuorumRule::MoreThan, QuorumBasis::CheckedIn)
             .await
             .unwrap();
         let tasks: Vec<_> = (0..8)
@@ -340,7 +358,7 @@ async fn frames_and_tokens() {
         );
         assert_eq!(s.count_tokens().await.unwrap(), 0);
         let id = s
-            .create_token("door 1", "kiosk", "hash-abc", None)
+            .create_token("door 1", "kiosk", "hash-abc", None, None)
             .await
             .unwrap()
             .id;
@@ -362,11 +380,11 @@ async fn frames_and_tokens() {
         assert_eq!(s.token_by_hash("hash-abc").await.unwrap(), None);
         // Expired a moment ago: refused; expiring later: accepted.
         let now = chrono_ms();
-        s.create_token("old", "staff", "hash-old", Some(now - 1))
+        s.create_token("old", "staff", "hash-old", Some(now - 1), None)
             .await
             .unwrap();
         assert_eq!(s.token_by_hash("hash-old").await.unwrap(), None);
-        s.create_token("new", "staff", "hash-new", Some(now + 3_600_000))
+        s.create_token("new", "staff", "hash-new", Some(now + 3_600_000), None)
             .await
             .unwrap();
         assert!(s.token_by_hash("hash-new").await.unwrap().is_some());
@@ -395,7 +413,7 @@ async fn data_survives_reopening_the_sqlite_file() {
         .await
         .unwrap();
     let sitting = s
-        .create_sitting("S", 1, 2, QuorumRule::AtLeast)
+        .create_sitting("S", 1, 2, QuorumRule::AtLeast, QuorumBasis::CheckedIn)
         .await
         .unwrap();
     s.check_in(sitting.id, d.id, "kiosk", Some(0.2), None, "k", 5)
@@ -433,7 +451,7 @@ async fn check_ins_with_and_without_score_and_reason_mix_freely() {
     for db in common::databases().await {
         let s = &db.store;
         let sitting = s
-            .create_sitting("Mix", 1, 2, QuorumRule::MoreThan)
+            .create_sitting("Mix", 1, 2, QuorumRule::MoreThan, QuorumBasis::CheckedIn)
             .await
             .unwrap();
         for i in 0..24 {
@@ -516,4 +534,84 @@ fn chrono_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
+}
+
+#[tokio::test]
+async fn a_passage_is_recorded_once_however_many_kiosks_see_it() {
+    use rollcall_api::KioskDirection::{Entrance, Exit};
+    use rollcall_store::{MoveOutcome, Passing};
+    for db in common::databases().await {
+        let s = &db.store;
+        let d = s
+            .create_delegate(&delegate("P1", "Nguyễn Thị Phương Thảo", "Hà Tĩnh", true))
+            .await
+            .unwrap();
+        let other = s
+            .create_delegate(&delegate("P2", "Đỗ Mười", "Hà Tĩnh", true))
+            .await
+            .unwrap();
+        let sitting = s
+            .create_sitting("S", 1, 2, QuorumRule::MoreThan, QuorumBasis::InHall)
+            .await
+            .unwrap();
+        let sitting = s.open_sitting(sitting.id).await.unwrap();
+        let passing = |delegate_id, direction, at_ms| Passing {
+            sitting_id: sitting.id,
+            delegate_id,
+            direction,
+            method: "kiosk",
+            reason: None,
+            actor: "token:9",
+            at_ms,
+        };
+        assert_eq!(
+            s.record_passage(passing(d.id, Exit, 5)).await.unwrap(),
+            MoveOutcome::NotCheckedIn,
+            "{}",
+            db.label
+        );
+        assert_eq!(s.in_hall(sitting.id, d.id).await.unwrap(), None);
+        for id in [d.id, other.id] {
+            s.check_in(sitting.id, id, "kiosk", Some(0.9), None, "token:9", 10)
+                .await
+                .unwrap();
+        }
+        assert_eq!(s.in_hall(sitting.id, d.id).await.unwrap(), Some(true));
+
+        // Eight kiosks (or desks) see the same exit at once: one records it.
+        let outcomes = futures_util::future::join_all(
+            (0..8).map(|k| s.record_passage(passing(d.id, Exit, 20 + k))),
+        )
+        .await;
+        let moved = outcomes
+            .iter()
+            .filter(|o| matches!(o, Ok(MoveOutcome::Moved)))
+            .count();
+        let already = outcomes
+            .iter()
+            .filter(|o| matches!(o, Ok(MoveOutcome::Already)))
+            .count();
+        assert_eq!((moved, already), (1, 7), "{}: {outcomes:?}", db.label);
+        assert_eq!(s.in_hall(sitting.id, d.id).await.unwrap(), Some(false));
+        let counts = s.delegation_counts(&sitting).await.unwrap();
+        assert_eq!(
+            (counts[0].present, counts[0].in_hall),
+            (2, 1),
+            "{}",
+            db.label
+        );
+
+        assert_eq!(
+            s.record_passage(passing(d.id, Entrance, 40)).await.unwrap(),
+            MoveOutcome::Moved
+        );
+        let moves = s.movements(sitting.id).await.unwrap();
+        assert_eq!(moves.len(), 2, "{}: {moves:?}", db.label);
+        assert_eq!((moves[0].direction, moves[1].direction), (Exit, Entrance));
+
+        // Taking the check-in back takes its passages with it.
+        assert!(s.remove_checkin(sitting.id, d.id).await.unwrap());
+        assert!(s.movements(sitting.id).await.unwrap().is_empty());
+        db.cleanup().await;
+    }
 }

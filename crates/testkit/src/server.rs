@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rollcall_api::{FrameAnswer, Role};
+use rollcall_api::{FrameAnswer, KioskDirection, Role};
 use rollcall_server::{hash_token, new_token, AppState, Config};
 use serde_json::Value;
 
@@ -16,7 +16,8 @@ pub const ROLES: [&str; 4] = ["admin", "staff", "kiosk", "presidium"];
 pub struct TestServer {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    /// One token per role, by role name.
+    /// One token per role, by role name; "kiosk" faces the entrance, "exit" is a kiosk at the
+    /// exit.
     pub tokens: HashMap<&'static str, String>,
     pub state: AppState,
     pub client: reqwest::Client,
@@ -86,6 +87,9 @@ impl TestServer {
             let t = srv.token(role, role).await;
             srv.tokens.insert(role, t);
         }
+        // A second kiosk, at the hall's exit, under the name "exit".
+        let t = srv.exit_kiosk_token("exit").await;
+        srv.tokens.insert("exit", t);
         srv
     }
 
@@ -121,13 +125,29 @@ impl TestServer {
         .await
     }
 
-    /// A new token with `role` (a role name), stored hashed like every token.
+    /// A new token with `role` (a role name), stored hashed like every token (a kiosk's faces
+    /// the entrance).
     pub async fn token(&self, role: &str, name: &str) -> String {
+        self.token_facing(role, name, None).await
+    }
+
+    /// A kiosk token at an exit.
+    pub async fn exit_kiosk_token(&self, name: &str) -> String {
+        self.token_facing("kiosk", name, Some(KioskDirection::Exit))
+            .await
+    }
+
+    async fn token_facing(
+        &self,
+        role: &str,
+        name: &str,
+        direction: Option<KioskDirection>,
+    ) -> String {
         let role = Role::parse(role).expect("a known role");
         let t = new_token();
         self.state
             .store
-            .create_token(name, role.as_str(), &hash_token(&t), None)
+            .create_token(name, role.as_str(), &hash_token(&t), None, direction)
             .await
             .expect("token stored");
         t
@@ -317,10 +337,21 @@ impl TestServer {
         .await
     }
 
-    /// Posts a kiosk frame with the kiosk token.
+    /// Posts a kiosk frame with the (entrance) kiosk token.
     pub async fn frame(&self, frame_id: &str, captured_at: &str, bytes: Vec<u8>) -> (u16, Value) {
+        self.frame_at("kiosk", frame_id, captured_at, bytes).await
+    }
+
+    /// Posts a frame with the kiosk token named `door` ("kiosk", the entrance, or "exit").
+    pub async fn frame_at(
+        &self,
+        door: &str,
+        frame_id: &str,
+        captured_at: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, Value) {
         Self::answer(
-            self.req(reqwest::Method::POST, "/api/v1/kiosk/frames", "kiosk")
+            self.req(reqwest::Method::POST, "/api/v1/kiosk/frames", door)
                 .query(&[("kiosk_frame_id", frame_id), ("captured_at", captured_at)])
                 .header("content-type", "image/jpeg")
                 .body(bytes),

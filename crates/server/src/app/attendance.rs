@@ -77,6 +77,8 @@ pub(crate) async fn announce(
         at,
         eligible: att.eligible,
         present: att.present,
+        checked_in: att.checked_in,
+        in_hall: att.in_hall,
         required: att.required,
         quorum_reached: att.quorum_reached,
     }));

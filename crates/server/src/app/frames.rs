@@ -1,13 +1,17 @@
-//! Frame -> faces -> verdicts -> check-ins: one kiosk frame, every face in it.
+//! Frame -> faces -> verdicts -> check-ins: one kiosk frame, every face in it, at an entrance or an
+//! exit.
 
 use std::time::Instant;
 
 use axum::http::StatusCode;
 use rollcall_api::{
-    Alert, AlertKind, DelegateRef, EventKind, FaceAnswer, FrameAnswer, KioskRef, Sitting,
+    Alert, AlertKind, DelegateRef, EventKind, FaceAnswer, FrameAnswer, KioskDirection, KioskRef,
+    Sitting,
 };
-use rollcall_checkin::{assess, Assessment, Sighting, Verdict};
-use rollcall_store::CheckinOutcome;
+use rollcall_checkin::{
+    assess, passage, Assessment, Change, Match, Passage, Presence, Sighting, Verdict,
+};
+use rollcall_store::{CheckinOutcome, MoveOutcome, Passing};
 use rollcall_vision::{Face, Purpose};
 
 use crate::app::attendance::announce;
@@ -141,8 +145,9 @@ pub(crate) async fn process(
         .map_err(|e| AppError::Internal(format!("stored frame answer: {e}")))
 }
 
-/// One face: the single-frame assessment (size, liveness, match), then the roll (already checked
-/// in?) and the agreeing captures (confirmed?), then the check-in itself.
+/// One face: the single-frame assessment (size, liveness, match), then where the delegate stands
+/// and what a passage past this kiosk's door calls for (check in, back in, out, or nothing), then
+/// the agreeing captures (confirmed?), then the record itself.
 async fn decide(
     state: &AppState,
     caller: &Caller,
@@ -172,14 +177,16 @@ async fn decide(
             resembles,
         )
         .await?;
-        return Ok(Verdict::without_checkin(assessment, false));
+        return Ok(Verdict::unrecorded(assessment, None));
     }
     let Assessment::Recognised(m) = assessment else {
-        return Ok(Verdict::without_checkin(assessment, false));
+        return Ok(Verdict::unrecorded(assessment, None));
     };
-    if state.store.is_checked_in(sitting.id, m.delegate_id).await? {
-        return Ok(Verdict::without_checkin(assessment, true));
-    }
+    let standing = Presence::from_row(state.store.in_hall(sitting.id, m.delegate_id).await?);
+    let change = match passage(caller.direction(), standing) {
+        Passage::Unchanged(standing) => return Ok(Verdict::unrecorded(assessment, Some(standing))),
+        Passage::Record(change) => change,
+    };
     let confirmed = state.decider.observe(Sighting {
         sitting: sitting.id,
         kiosk: caller.token_id,
@@ -189,8 +196,37 @@ async fn decide(
         embedding: &face.embedding,
     });
     if !confirmed {
-        return Ok(Verdict::without_checkin(assessment, false));
+        return Ok(Verdict::unrecorded(assessment, None));
     }
+    let recorded = match change {
+        Change::CheckIn => check_in(state, caller, sitting, frame_id, captured_at, m).await?,
+        Change::Return | Change::Leave => {
+            pass(state, caller, sitting, frame_id, captured_at, m, change).await?
+        }
+    };
+    // Someone else recorded the same change first (another kiosk, the desk): the answer says
+    // where the delegate stands now.
+    Ok(if recorded {
+        Verdict::recorded(change, m)
+    } else {
+        let standing = Presence::from_row(state.store.in_hall(sitting.id, m.delegate_id).await?);
+        match passage(caller.direction(), standing) {
+            Passage::Unchanged(standing) => Verdict::unrecorded(assessment, Some(standing)),
+            Passage::Record(_) => Verdict::unrecorded(assessment, None),
+        }
+    })
+}
+
+/// A confirmed first entrance: the check-in, audited and announced. False when the delegate was
+/// checked in meanwhile.
+async fn check_in(
+    state: &AppState,
+    caller: &Caller,
+    sitting: &Sitting,
+    frame_id: &str,
+    captured_at: i64,
+    m: Match,
+) -> Result<bool, AppError> {
     let outcome = state
         .store
         .check_in(
@@ -203,33 +239,75 @@ async fn decide(
             captured_at,
         )
         .await?;
-    Ok(match outcome {
-        CheckinOutcome::New(_) => {
-            state
-                .store
-                .audit(
-                    &caller.actor(),
-                    "checkin.kiosk",
-                    &format!("delegate:{}", m.delegate_id),
-                    &format!("sitting:{} frame:{frame_id}", sitting.id),
-                )
-                .await?;
-            announce(
-                state,
-                sitting,
-                EventKind::Checkin,
-                m.delegate_id,
-                "kiosk",
-                captured_at,
-            )
-            .await?;
-            Verdict::CheckedIn {
-                delegate_id: m.delegate_id,
-                score: m.score,
-            }
-        }
-        CheckinOutcome::Already(_) => Verdict::without_checkin(assessment, true),
-    })
+    if let CheckinOutcome::Already(_) = outcome {
+        return Ok(false);
+    }
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            "checkin.kiosk",
+            &format!("delegate:{}", m.delegate_id),
+            &format!("sitting:{} frame:{frame_id}", sitting.id),
+        )
+        .await?;
+    announce(
+        state,
+        sitting,
+        EventKind::Checkin,
+        m.delegate_id,
+        "kiosk",
+        captured_at,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// A confirmed passage of a checked-in delegate, out or back in: recorded, audited, announced.
+/// False when another kiosk or the desk recorded it first.
+async fn pass(
+    state: &AppState,
+    caller: &Caller,
+    sitting: &Sitting,
+    frame_id: &str,
+    captured_at: i64,
+    m: Match,
+    change: Change,
+) -> Result<bool, AppError> {
+    let (direction, action, event) = match change {
+        Change::Leave => (KioskDirection::Exit, "exit.kiosk", EventKind::Exit),
+        Change::Return | Change::CheckIn => (
+            KioskDirection::Entrance,
+            "reentry.kiosk",
+            EventKind::Reentry,
+        ),
+    };
+    let outcome = state
+        .store
+        .record_passage(Passing {
+            sitting_id: sitting.id,
+            delegate_id: m.delegate_id,
+            direction,
+            method: "kiosk",
+            reason: None,
+            actor: &caller.actor(),
+            at_ms: captured_at,
+        })
+        .await?;
+    if outcome != MoveOutcome::Moved {
+        return Ok(false);
+    }
+    state
+        .store
+        .audit(
+            &caller.actor(),
+            action,
+            &format!("delegate:{}", m.delegate_id),
+            &format!("sitting:{} frame:{frame_id}", sitting.id),
+        )
+        .await?;
+    announce(state, sitting, event, m.delegate_id, "kiosk", captured_at).await?;
+    Ok(true)
 }
 
 /// A suspected presentation attack: audited (ids only) and sent to the staff's screens.
@@ -240,7 +318,7 @@ async fn alert_spoof(
     frame_id: &str,
     captured_at: i64,
     liveness: f32,
-    resembles: Option<rollcall_checkin::Match>,
+    resembles: Option<Match>,
 ) -> Result<(), AppError> {
     let delegate = match resembles {
         Some(m) => state.store.delegate(m.delegate_id).await?,

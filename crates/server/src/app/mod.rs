@@ -7,6 +7,7 @@ pub(crate) mod enrol;
 pub(crate) mod frames;
 pub(crate) mod gallery;
 pub(crate) mod import;
+pub(crate) mod passages;
 pub(crate) mod roll_calls;
 pub(crate) mod tokens;
 pub(crate) mod webhook;

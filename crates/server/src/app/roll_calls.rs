@@ -54,6 +54,7 @@ pub(crate) async fn take(
                         numerator: sitting.quorum_numerator,
                         denominator: sitting.quorum_denominator,
                         rule: sitting.quorum_rule,
+                        basis: sitting.quorum_basis,
                     },
                     taken_at,
                     taken_by: taken_by.clone(),

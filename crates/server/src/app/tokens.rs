@@ -27,6 +27,7 @@ pub(crate) fn info(t: &TokenRecord, now: i64) -> Result<TokenInfo, AppError> {
         last_used_at: t.last_used_at,
         revoked_at: t.revoked_at,
         active: t.is_active(now),
+        direction: t.direction,
     })
 }
 
@@ -60,6 +61,12 @@ pub(crate) async fn create(
             "expires_at (Unix milliseconds) must lie in the future",
         ));
     }
+    if new.direction.is_some() && new.role != Role::Kiosk {
+        return Err(AppError::unprocessable(
+            "invalid_direction",
+            "only a kiosk token has a direction (entrance or exit)",
+        ));
+    }
     let secret = new_token();
     let record = state
         .store
@@ -68,6 +75,7 @@ pub(crate) async fn create(
             new.role.as_str(),
             &hash_token(&secret),
             new.expires_at,
+            new.direction,
         )
         .await?;
     state
@@ -76,7 +84,10 @@ pub(crate) async fn create(
             &caller.actor(),
             "token.create",
             &format!("token:{}", record.id),
-            &format!("role:{}", new.role.as_str()),
+            &match record.direction {
+                Some(d) => format!("role:{} direction:{}", new.role.as_str(), d.as_str()),
+                None => format!("role:{}", new.role.as_str()),
+            },
         )
         .await?;
     Ok(CreatedToken {

@@ -47,6 +47,7 @@ pub async fn session(State(state): State<AppState>, caller: Caller) -> Json<Sess
             fps: state.config.kiosk.fps,
             frame_width: state.config.kiosk.frame_width,
         },
+        direction: caller.door,
     })
 }
 

@@ -46,6 +46,8 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(sittings::close))
         .routes(routes!(sittings::manual_checkin))
         .routes(routes!(sittings::remove_checkin))
+        .routes(routes!(sittings::manual_checkout))
+        .routes(routes!(sittings::movements))
         .routes(routes!(sittings::amend))
         .routes(routes!(sittings::add_to_roll))
         .routes(routes!(sittings::attendance))

@@ -9,19 +9,21 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::{self, Stream, StreamExt};
 use rollcall_api::{
-    Amendment, Attendance, AttendanceEvent, AttendanceSnapshot, CheckinStatus, ErrorBody,
-    EventKind, ExpectedDelegation, ManualCheckin, ManualCheckinAnswer, NewAmendment, NewSitting,
-    RemoveCheckinQuery, RollAddition, Sitting, SittingStatus,
+    Amendment, Attendance, AttendanceEvent, AttendanceSnapshot, CheckinStatus, CheckoutStatus,
+    ErrorBody, EventKind, ExpectedDelegation, KioskDirection, ManualCheckin, ManualCheckinAnswer,
+    ManualCheckout, ManualCheckoutAnswer, Movement, NewAmendment, NewSitting, RemoveCheckinQuery,
+    RollAddition, Sitting, SittingStatus,
 };
 use rollcall_checkin::quorum;
 use rollcall_record::sheet::Format;
-use rollcall_store::CheckinOutcome;
+use rollcall_store::{CheckinOutcome, MoveOutcome};
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::app::attendance::{
     announce, attendance as attendance_of, expected as expected_of, sheet as attendance_sheet,
     sitting,
 };
+use crate::app::passages;
 use crate::auth::{allow, Caller};
 use crate::events::LiveEvent;
 use crate::{AppError, AppState};
@@ -46,7 +48,7 @@ pub async fn create(
     quorum::validate(q).map_err(|e| AppError::unprocessable(e.code(), e.to_string()))?;
     let s = state
         .store
-        .create_sitting(new.name.trim(), q.numerator, q.denominator, q.rule)
+        .create_sitting(new.name.trim(), q.numerator, q.denominator, q.rule, q.basis)
         .await?;
     state
         .store
@@ -54,7 +56,7 @@ pub async fn create(
             &caller.actor(),
             "sitting.create",
             &format!("sitting:{}", s.id),
-            "",
+            &format!("basis:{}", s.quorum_basis.as_str()),
         )
         .await?;
     Ok((StatusCode::CREATED, Json(s)))
@@ -120,7 +122,8 @@ pub async fn close(
 #[utoipa::path(post, path = "/sittings/{id}/checkins", tag = "check-in", params(("id" = i64, Path)),
     request_body = ManualCheckin,
     responses((status = 201, description = "checked_in", body = ManualCheckinAnswer),
-        (status = 200, description = "already_checked_in", body = ManualCheckinAnswer),
+        (status = 200, description = "already_checked_in, or returned (back in the hall after \
+            leaving)", body = ManualCheckinAnswer),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn manual_checkin(
@@ -166,6 +169,22 @@ pub async fn manual_checkin(
         CheckinOutcome::New(_) => {
             announce(&state, &s, EventKind::Checkin, m.delegate_id, "manual", now).await?;
             (StatusCode::CREATED, CheckinStatus::CheckedIn)
+        }
+        // Checked in earlier and out of the hall since: the desk lets them back in.
+        CheckinOutcome::Already(record) if !record.in_hall => {
+            match passages::by_hand(
+                &state,
+                &caller,
+                &s,
+                m.delegate_id,
+                KioskDirection::Entrance,
+                &reason,
+            )
+            .await?
+            {
+                MoveOutcome::Moved => (StatusCode::OK, CheckinStatus::Returned),
+                _ => (StatusCode::OK, CheckinStatus::AlreadyCheckedIn),
+            }
         }
         CheckinOutcome::Already(_) => (StatusCode::OK, CheckinStatus::AlreadyCheckedIn),
     };
@@ -215,6 +234,62 @@ pub async fn remove_checkin(
     let now = chrono::Utc::now().timestamp_millis();
     announce(&state, &s, EventKind::Checkout, delegate_id, "manual", now).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The desk marks a checked-in delegate as having left the hall (the check-in stays in the
+/// record; the next entrance brings them back in).
+#[utoipa::path(post, path = "/sittings/{id}/checkouts", tag = "check-in",
+    params(("id" = i64, Path)), request_body = ManualCheckout,
+    responses((status = 201, description = "checked_out", body = ManualCheckoutAnswer),
+        (status = 200, description = "already_out", body = ManualCheckoutAnswer),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn manual_checkout(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<ManualCheckout>, JsonRejection>,
+) -> Result<(StatusCode, Json<ManualCheckoutAnswer>), AppError> {
+    caller.require(allow::STAFF)?;
+    let Json(m) = body.map_err(|e| AppError::invalid_json(&e))?;
+    let reason = reason_of(&m.reason, "marking a delegate out")?;
+    let s = sitting(&state, id).await?;
+    let outcome = passages::by_hand(
+        &state,
+        &caller,
+        &s,
+        m.delegate_id,
+        KioskDirection::Exit,
+        &reason,
+    )
+    .await?;
+    let (code, status) = match outcome {
+        MoveOutcome::Moved => (StatusCode::CREATED, CheckoutStatus::CheckedOut),
+        _ => (StatusCode::OK, CheckoutStatus::AlreadyOut),
+    };
+    Ok((
+        code,
+        Json(ManualCheckoutAnswer {
+            status,
+            delegate_id: m.delegate_id,
+        }),
+    ))
+}
+
+/// Every passage after a check-in (out of the hall, back in), oldest first.
+#[utoipa::path(get, path = "/sittings/{id}/movements", tag = "attendance",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Movement>), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn movements(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<Movement>>, AppError> {
+    caller.require(allow::ATTENDANCE)?;
+    let s = sitting(&state, id).await?;
+    Ok(Json(passages::movements(&state, &s).await?))
 }
 
 /// Longest reason kept for a check-in by hand, a correction, an amendment or a roll addition.
@@ -397,8 +472,9 @@ fn download(content_type: &'static str, file_name: &str, bytes: Vec<u8>) -> Resp
 /// Server-sent events: a `snapshot` with the current counts, then one event per check-in or correction.
 #[utoipa::path(get, path = "/sittings/{id}/events", tag = "attendance", params(("id" = i64, Path)),
     responses((status = 200, content_type = "text/event-stream",
-        description = "`snapshot` (AttendanceSnapshot), then `checkin` / `checkout` events \
-            (AttendanceEvent), `alert` events (Alert) and `roll_call` events (RollCallSummary)",
+        description = "`snapshot` (AttendanceSnapshot), then `checkin` / `checkout` / \
+            `exit` / `reentry` events (AttendanceEvent), `alert` events (Alert) and \
+            `roll_call` events (RollCallSummary)",
         body = AttendanceEvent)),
     security(("bearer" = [])))]
 pub async fn events(
@@ -416,6 +492,9 @@ pub async fn events(
             sitting_id: id,
             eligible: att.eligible,
             present: att.present,
+            basis: att.basis,
+            checked_in: att.checked_in,
+            in_hall: att.in_hall,
             required: att.required,
             quorum_reached: att.quorum_reached,
         });
