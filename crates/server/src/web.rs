@@ -1,5 +1,6 @@
-//! The three web pages (presidium dashboard, staff enrolment desk, browser kiosk) and their assets,
-//! embedded in the binary so a hall without internet needs nothing else. The pages are empty shells:
+//! The web pages (presidium dashboard, staff enrolment desk, browser kiosk, printable attendance
+//! report) and their assets, embedded in the binary so a hall without internet needs nothing else.
+//! The pages are empty shells:
 //! every piece of data comes from the API with the token the user typed, so a browser without a valid
 //! token sees a login form and nothing more.
 
@@ -33,11 +34,13 @@ const ASSETS: &[Asset] = &[
     asset!("dashboard.html", "text/html; charset=utf-8"),
     asset!("enrol.html", "text/html; charset=utf-8"),
     asset!("kiosk.html", "text/html; charset=utf-8"),
+    asset!("report.html", "text/html; charset=utf-8"),
     asset!("rollcall.css", "text/css; charset=utf-8"),
     asset!("common.js", "text/javascript; charset=utf-8"),
     asset!("dashboard.js", "text/javascript; charset=utf-8"),
     asset!("enrol.js", "text/javascript; charset=utf-8"),
     asset!("kiosk.js", "text/javascript; charset=utf-8"),
+    asset!("report.js", "text/javascript; charset=utf-8"),
 ];
 
 /// No inline script or style, no third-party origin, camera allowed for this origin only.
@@ -102,6 +105,10 @@ pub async fn enrol(headers: HeaderMap) -> Response {
 
 pub async fn kiosk(headers: HeaderMap) -> Response {
     page("kiosk.html", &headers)
+}
+
+pub async fn report(headers: HeaderMap) -> Response {
+    page("report.html", &headers)
 }
 
 pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {

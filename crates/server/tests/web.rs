@@ -27,6 +27,7 @@ async fn pages_are_data_free_shells_with_a_strict_policy() {
         "/",
         "/enrol",
         "/kiosk",
+        "/report",
         "/assets/common.js",
         "/assets/rollcall.css",
     ] {
@@ -437,6 +438,32 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
         .await;
     assert_eq!((s, calls[0]["present"].as_i64()), (200, Some(2)), "{calls}");
 
+    // ---- the printable report of the sitting ------------------------------------------------
+    let (report, _p4) = driver.browser(&[]).await;
+    login(
+        &report,
+        &srv,
+        &format!("/report?sitting={open}"),
+        "presidium",
+    )
+    .await;
+    wait_until(
+        &report,
+        "the report: the roll, passages, the roll call and the audit head",
+        "const t = (s) => document.querySelector(s).innerText; \
+         return !document.querySelector('#report').hidden \
+            && document.querySelector('#r-name').textContent === 'Plenary' \
+            && /Barack Obama\\s+present\\s+kiosk/.test(t('#r-roll')) \
+            && /Eve Absent\\s+absent/.test(t('#r-roll')) \
+            && /Barack Obama\\s+left the hall\\s+kiosk/.test(t('#r-movements')) \
+            && /Barack Obama\\s+came back in\\s+desk/.test(t('#r-movements')) \
+            && document.querySelectorAll('#r-roll-calls tr').length === 1 \
+            && /More than 1\\/2 of the 3 eligible delegates \\(2 needed\\)/.test(t('#r-quorum')) \
+            && /rollcall audit verify --head \\d+:[0-9a-f]{64}/.test(t('#r-audit'))",
+    )
+    .await;
+    shoot(&report, &shots, "report", &["#r-name", "#r-roll", "#print"]).await;
+
     // ---- how each page looks on a hall screen and on a tablet -------------------------------
     shoot(
         &dash,
@@ -448,6 +475,7 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     shoot(&desk, &shots, "desk", &["#search", "#person", "#sittings"]).await;
     shoot(&kiosk, &shots, "kiosk", &["#message-title", "#net"]).await;
     kiosk.close().await.unwrap();
+    report.close().await.unwrap();
 
     // ---- the server goes away and comes back: the dashboard reconnects by itself -------------
     srv.go_down().await;

@@ -413,6 +413,7 @@ function renderSittings(list) {
     h('span', { class: 'name' }, s.name),
     h('span', { class: `badge ${s.status === 'open' ? 'ok' : ''}` }, s.status),
     h('span', { class: 'muted' }, `${s.quorum_rule === 'more_than' ? '>' : '≥'} ${s.quorum_numerator}/${s.quorum_denominator}${s.quorum_basis === 'in_hall' ? ' in the hall' : ''}`),
+    s.status !== 'draft' ? h('a', { href: `/report?sitting=${s.id}`, target: '_blank', rel: 'noopener' }, 'Report') : null,
     admin && s.status === 'draft' ? h('button', { type: 'button', onclick: () => sittingAction(s.id, 'open') }, 'Open') : null,
     admin && s.status === 'open' ? h('button', { type: 'button', class: 'secondary', onclick: () => sittingAction(s.id, 'close') }, 'Close') : null)));
 }

@@ -103,6 +103,7 @@ pub fn router(state: AppState) -> Router {
     api.route("/", get(crate::web::dashboard))
         .route("/enrol", get(crate::web::enrol))
         .route("/kiosk", get(crate::web::kiosk))
+        .route("/report", get(crate::web::report))
         .route("/assets/{name}", get(crate::web::asset))
         // The document describes routes and shapes only (no data), so it needs no token.
         .route(
