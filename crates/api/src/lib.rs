@@ -28,8 +28,8 @@ pub use roll_calls::{
 pub use sittings::{
     Alert, AlertKind, Amendment, AmendmentAction, Attendance, AttendanceEvent, AttendanceSnapshot,
     AuditHead, CheckinRecord, CheckinStatus, DelegationCount, EventKind, ExpectedDelegation,
-    KioskRef, ManualCheckin, ManualCheckinAnswer, NewAmendment, NewSitting, QuorumRule, QuorumSpec,
-    RemoveCheckinQuery, RollAddition, Sitting, SittingStatus,
+    KioskRef, LangQuery, ManualCheckin, ManualCheckinAnswer, NewAmendment, NewSitting, QuorumRule,
+    QuorumSpec, RemoveCheckinQuery, RollAddition, Sitting, SittingStatus,
 };
 
 /// Every API route is under this prefix.

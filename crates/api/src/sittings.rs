@@ -227,6 +227,15 @@ pub struct Amendment {
     pub at: i64,
 }
 
+/// `?lang=` of the attendance exports: the language of their headers (`vi` or `en`); without it,
+/// the request's `Accept-Language`, else English.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LangQuery {
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
 /// `GET /sittings/{id}/expected`: one delegation's delegates who are expected and have not
 /// arrived (delegations and names in Vietnamese order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use rollcall_kiosk::{KioskConfig, SourceSpec};
+use rollcall_kiosk::{KioskConfig, Lang, SourceSpec};
 
 #[derive(Debug, clap::Args)]
 pub struct KioskArgs {
@@ -45,6 +45,9 @@ pub struct KioskArgs {
     /// This kiosk's name, part of every frame id.
     #[arg(long, default_value = "kiosk")]
     name: String,
+    /// The language it speaks to delegates in: `vi` or `en`.
+    #[arg(long, env = "ROLLCALL_KIOSK_LANG", default_value = "en")]
+    lang: String,
 }
 
 fn source(args: &KioskArgs) -> anyhow::Result<SourceSpec> {
@@ -91,6 +94,8 @@ pub fn run(args: &KioskArgs) -> anyhow::Result<()> {
         no_wait: args.no_wait,
         name: args.name.clone(),
         skip_still: args.skip_still,
+        lang: Lang::from_tag(&args.lang)
+            .with_context(|| format!("--lang {:?}: the kiosk speaks vi or en", args.lang))?,
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

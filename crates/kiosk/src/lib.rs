@@ -13,6 +13,7 @@ mod worker;
 
 pub use client::{Client, Delivery};
 pub use queue::{DiskQueue, FrameMeta, QueueError};
+pub use rollcall_i18n::Lang;
 pub use scene::{SceneGate, Thumb};
 pub use source::{FolderSource, Frame, Next, Source};
 pub use worker::{encode_frame, greeting, run, KioskConfig, KioskError, Report, SourceSpec};

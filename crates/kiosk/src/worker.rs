@@ -4,6 +4,7 @@ use std::time::Duration;
 use image::imageops;
 use rand::RngCore;
 use rollcall_api::{FaceAnswer, FaceStatus};
+use rollcall_i18n::Lang;
 
 use crate::client::{Client, Delivery};
 use crate::queue::{DiskQueue, FrameMeta, QueueError};
@@ -38,6 +39,8 @@ pub struct KioskConfig {
     /// After the server saw no face in a frame, later frames are sent only once this many cells of
     /// a 32x24 thumbnail changed (see `scene`); 0 sends every frame.
     pub skip_still: usize,
+    /// The language the kiosk speaks to delegates in.
+    pub lang: Lang,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -65,28 +68,25 @@ pub enum KioskError {
     Refused(String),
 }
 
-/// The line shown to the person in front of the kiosk for one face.
-pub fn greeting(face: &FaceAnswer) -> String {
+/// The line shown to the person in front of the kiosk for one face, in the kiosk's language.
+pub fn greeting(face: &FaceAnswer, lang: Lang) -> String {
     let (name, delegation) = face
         .delegate
         .as_ref()
         .map_or(("", ""), |d| (d.full_name.as_str(), d.delegation.as_str()));
-    match face.status {
-        FaceStatus::CheckedIn => format!("Welcome, {name} ({delegation})"),
-        FaceStatus::AlreadyCheckedIn => {
-            format!("Welcome back, {name}: you are already checked in")
-        }
-        FaceStatus::Pending => "Please look at the camera".to_string(),
-        FaceStatus::Unknown => "Not recognised: please see the registration desk".to_string(),
-        FaceStatus::Rejected => "Please come closer to the camera".to_string(),
-        FaceStatus::SpoofSuspected => "Please see the registration desk".to_string(),
-        FaceStatus::Returned => format!("Welcome back, {name}"),
-        FaceStatus::CheckedOut => format!("Goodbye, {name}"),
-        FaceStatus::AlreadyCheckedOut => format!("Goodbye, {name}: you have already left"),
-        FaceStatus::NotCheckedIn => {
-            format!("{name}, you have not checked in: please use the entrance")
-        }
-    }
+    let id = match face.status {
+        FaceStatus::CheckedIn => "kiosk-checked-in",
+        FaceStatus::AlreadyCheckedIn => "kiosk-already-checked-in",
+        FaceStatus::Pending => "kiosk-pending",
+        FaceStatus::Unknown => "kiosk-unknown",
+        FaceStatus::Rejected => "kiosk-rejected",
+        FaceStatus::SpoofSuspected => "kiosk-spoof-suspected",
+        FaceStatus::Returned => "kiosk-returned",
+        FaceStatus::CheckedOut => "kiosk-checked-out",
+        FaceStatus::AlreadyCheckedOut => "kiosk-already-checked-out",
+        FaceStatus::NotCheckedIn => "kiosk-not-checked-in",
+    };
+    lang.say(id, &[("name", name), ("delegation", delegation)])
 }
 
 /// A frame as a kiosk sends it: at most `max_width` wide (triangle filter), JPEG quality 85.
@@ -185,7 +185,7 @@ pub async fn run(cfg: &KioskConfig, mut show: impl FnMut(&str)) -> Result<Report
                                 .checked_in
                                 .push(format!("{} ({})", d.full_name, d.delegation));
                         }
-                        show(&greeting(face));
+                        show(&greeting(face, cfg.lang));
                     }
                 }
                 Delivery::Dropped(why) => {
@@ -214,4 +214,40 @@ pub async fn run(cfg: &KioskConfig, mut show: impl FnMut(&str)) -> Result<Report
     }
     report.left_in_queue = queue.len()?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rollcall_api::DelegateRef;
+
+    #[test]
+    fn the_kiosk_greets_in_its_language() {
+        let face = |status| FaceAnswer {
+            bbox: [0, 0, 10, 10],
+            status,
+            delegate: Some(DelegateRef {
+                id: 1,
+                full_name: "Nguyễn Thị Phương Thảo".into(),
+                delegation: "Hà Tĩnh".into(),
+            }),
+            score: 0.9,
+        };
+        assert_eq!(
+            greeting(&face(FaceStatus::CheckedIn), Lang::Vi),
+            "Xin chào Nguyễn Thị Phương Thảo (Hà Tĩnh)"
+        );
+        assert_eq!(
+            greeting(&face(FaceStatus::CheckedOut), Lang::En),
+            "Goodbye, Nguyễn Thị Phương Thảo"
+        );
+        // Every status has its own line in both languages.
+        for lang in Lang::ALL {
+            let lines: std::collections::HashSet<String> = FaceStatus::ALL
+                .iter()
+                .map(|s| greeting(&face(*s), lang))
+                .collect();
+            assert_eq!(lines.len(), FaceStatus::ALL.len(), "{lang:?}: {lines:?}");
+        }
+    }
 }

@@ -79,3 +79,56 @@ async fn attendance_opens_in_a_spreadsheet_with_vietnamese_names_intact() {
         srv.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_exports_speak_the_secretariats_language() {
+    let srv = TestServer::sqlite(|_| {}).await;
+    let an = srv.delegate("HT-02", "Nguyễn Văn An", "Hà Tĩnh").await;
+    let sitting = srv.open_sitting(1, 2, "more_than").await;
+    assert_eq!(srv.checkin(sitting, an).await.0, 201);
+    let csv_path = format!("/api/v1/sittings/{sitting}/attendance.csv");
+    let first_line = |bytes: Vec<u8>| {
+        let text = String::from_utf8(bytes).unwrap();
+        text.trim_start_matches('\u{feff}')
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+
+    // Asked for by name, or by the browser's Accept-Language; English otherwise.
+    let (_, vi) = download(&srv, &format!("{csv_path}?lang=vi")).await;
+    assert_eq!(
+        first_line(vi),
+        "Mã số,Họ và tên,Đoàn đại biểu,Hình thức,Thời gian điểm danh"
+    );
+    let r = srv
+        .req(reqwest::Method::GET, &csv_path, "presidium")
+        .header("accept-language", "vi-VN,vi;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(first_line(r.bytes().await.unwrap().to_vec()).starts_with("Mã số,"));
+    let (_, en) = download(&srv, &csv_path).await;
+    assert_eq!(
+        first_line(en),
+        "delegate_id,full_name,delegation,method,checked_in_at"
+    );
+    let (s, _, _) = srv.fetch(&format!("{csv_path}?lang=fr"), "presidium").await;
+    assert_eq!(s, 422, "a language rollcall does not speak is refused");
+
+    let (_, xlsx) = download(
+        &srv,
+        &format!("/api/v1/sittings/{sitting}/attendance.xlsx?lang=vi"),
+    )
+    .await;
+    let mut book = Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+    let range = book.worksheet_range("Plenary").unwrap();
+    assert_eq!(range.get((0, 1)), Some(&Data::String("Họ và tên".into())));
+    assert_eq!(
+        range.get((1, 1)),
+        Some(&Data::String("Nguyễn Văn An".into()))
+    );
+    srv.stop().await;
+}

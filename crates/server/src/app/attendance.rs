@@ -2,6 +2,7 @@
 
 use rollcall_api::{Attendance, AttendanceEvent, EventKind, ExpectedDelegation, Sitting};
 use rollcall_checkin::quorum;
+use rollcall_i18n::Lang;
 use rollcall_record::sheet::{Cell, Sheet};
 
 use crate::events::LiveEvent;
@@ -85,9 +86,9 @@ pub(crate) async fn announce(
     Ok(())
 }
 
-/// The attendance as a table for a spreadsheet: one row per check-in, then one per amendment
-/// (after the rows they changed, marked as such).
-pub(crate) fn sheet(sitting: &Sitting, att: &Attendance) -> Sheet {
+/// The attendance as a table for a spreadsheet, its headers in `lang`: one row per check-in, then
+/// one per amendment (after the rows they changed, marked as such).
+pub(crate) fn sheet(sitting: &Sitting, att: &Attendance, lang: Lang) -> Sheet {
     let mut rows: Vec<Vec<Cell>> = att
         .checkins
         .iter()
@@ -104,7 +105,10 @@ pub(crate) fn sheet(sitting: &Sitting, att: &Attendance) -> Sheet {
     rows.extend(att.amendments.iter().map(|a| {
         vec![
             Cell::Int(a.delegate_id),
-            Cell::Text(format!("amended by {}: {}", a.actor, a.reason)),
+            Cell::Text(lang.say(
+                "export-amended-by",
+                &[("actor", a.actor.as_str()), ("reason", a.reason.as_str())],
+            )),
             Cell::Empty,
             Cell::Text(format!("amendment:{}", a.action.as_str())),
             Cell::Time(a.at),
@@ -113,13 +117,13 @@ pub(crate) fn sheet(sitting: &Sitting, att: &Attendance) -> Sheet {
     Sheet {
         title: sitting.name.clone(),
         headers: [
-            "delegate_id",
-            "full_name",
-            "delegation",
-            "method",
-            "checked_in_at",
+            "export-delegate-id",
+            "export-full-name",
+            "export-delegation",
+            "export-method",
+            "export-checked-in-at",
         ]
-        .map(String::from)
+        .map(|id| lang.say(id, &[]))
         .to_vec(),
         rows,
     }

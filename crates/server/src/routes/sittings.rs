@@ -3,18 +3,19 @@ use std::time::Duration;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::{self, Stream, StreamExt};
 use rollcall_api::{
     Amendment, Attendance, AttendanceEvent, AttendanceSnapshot, CheckinStatus, CheckoutStatus,
-    ErrorBody, EventKind, ExpectedDelegation, KioskDirection, ManualCheckin, ManualCheckinAnswer,
-    ManualCheckout, ManualCheckoutAnswer, Movement, NewAmendment, NewSitting, RemoveCheckinQuery,
-    RollAddition, Sitting, SittingStatus,
+    ErrorBody, EventKind, ExpectedDelegation, KioskDirection, LangQuery, ManualCheckin,
+    ManualCheckinAnswer, ManualCheckout, ManualCheckoutAnswer, Movement, NewAmendment, NewSitting,
+    RemoveCheckinQuery, RollAddition, Sitting, SittingStatus,
 };
 use rollcall_checkin::quorum;
+use rollcall_i18n::Lang;
 use rollcall_record::sheet::Format;
 use rollcall_store::{CheckinOutcome, MoveOutcome};
 use tokio_stream::wrappers::BroadcastStream;
@@ -411,7 +412,7 @@ pub async fn expected(
 }
 
 #[utoipa::path(get, path = "/sittings/{id}/attendance.csv", tag = "attendance",
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path), LangQuery),
     responses((status = 200, content_type = "text/csv",
         description = "UTF-8 with a byte-order mark; formula-like cells defused", body = String)),
     security(("bearer" = [])))]
@@ -419,12 +420,14 @@ pub async fn attendance_csv(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    attendance_file(&state, &caller, id, Format::Csv).await
+    attendance_file(&state, &caller, id, Format::Csv, export_lang(&q, &headers)?).await
 }
 
 #[utoipa::path(get, path = "/sittings/{id}/attendance.xlsx", tag = "attendance",
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path), LangQuery),
     responses((status = 200,
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         body = Vec<u8>)),
@@ -433,8 +436,31 @@ pub async fn attendance_xlsx(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    attendance_file(&state, &caller, id, Format::Xlsx).await
+    attendance_file(
+        &state,
+        &caller,
+        id,
+        Format::Xlsx,
+        export_lang(&q, &headers)?,
+    )
+    .await
+}
+
+/// The language of an export: `?lang=`, else the `Accept-Language` header, else English.
+fn export_lang(q: &LangQuery, headers: &HeaderMap) -> Result<Lang, AppError> {
+    if let Some(tag) = &q.lang {
+        return Lang::from_tag(tag).ok_or_else(|| {
+            AppError::unprocessable("invalid_lang", format!("lang {tag:?}: use vi or en"))
+        });
+    }
+    Ok(headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::negotiate)
+        .unwrap_or_default())
 }
 
 /// The attendance as a spreadsheet file to save.
@@ -443,11 +469,12 @@ async fn attendance_file(
     caller: &Caller,
     id: i64,
     format: Format,
+    lang: Lang,
 ) -> Result<Response, AppError> {
     caller.require(allow::ATTENDANCE)?;
     let s = sitting(state, id).await?;
     let att = attendance_of(state, &s).await?;
-    let bytes = attendance_sheet(&s, &att)
+    let bytes = attendance_sheet(&s, &att, lang)
         .write(format)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let name = format!("attendance-{id}.{}", format.extension());
