@@ -68,11 +68,7 @@ async function loadSittingState() {
   const list = await api('GET', '/sittings');
   openSitting = list.find((s) => s.status === 'open') || null;
   watchAlerts();
-  present = new Map();
-  if (openSitting) {
-    const att = await api('GET', `/sittings/${openSitting.id}/attendance`);
-    for (const c of att.checkins) present.set(c.delegate_id, c.in_hall !== false);
-  }
+  await loadPresent();
   $('#open-sitting').textContent = openSitting
     ? `Open sitting: ${openSitting.name}`
     : 'No sitting is open';
@@ -107,6 +103,16 @@ function loadExpectedSoon() {
   expectedTimer = setTimeout(() => loadExpected().catch(() => {}), 500);
 }
 
+/** Who is checked in to the open sitting, and whether each is in the hall now. */
+async function loadPresent() {
+  if (!openSitting) {
+    present = new Map();
+    return;
+  }
+  const att = await api('GET', `/sittings/${openSitting.id}/attendance`);
+  present = new Map(att.checkins.map((c) => [c.delegate_id, c.in_hall !== false]));
+}
+
 let presenceTimer = null;
 /** Re-reads who is checked in and in the hall once a burst of events has passed, and redraws the
  *  list and the selected delegate's state with it. */
@@ -115,8 +121,7 @@ function presenceSoon() {
   presenceTimer = setTimeout(async () => {
     if (!openSitting) return;
     try {
-      const att = await api('GET', `/sittings/${openSitting.id}/attendance`);
-      present = new Map(att.checkins.map((c) => [c.delegate_id, c.in_hall !== false]));
+      await loadPresent();
       renderCheckinState();
       await search();
     } catch { /* offline for a moment; the periodic refresh catches up */ }

@@ -139,14 +139,6 @@ impl Store {
         Ok(r.rows_affected() > 0)
     }
 
-    pub async fn is_checked_in(
-        &self,
-        sitting_id: i64,
-        delegate_id: i64,
-    ) -> Result<bool, StoreError> {
-        Ok(self.in_hall(sitting_id, delegate_id).await?.is_some())
-    }
-
     /// Where the delegate stands in the (open) sitting: `None` without a check-in, else whether
     /// they are in the hall (`rollcall_checkin::Presence::from_row` names the three cases).
     pub async fn in_hall(

@@ -15,6 +15,7 @@ use rollcall_store::{CheckinOutcome, MoveOutcome, Passing};
 use rollcall_vision::{Face, Purpose};
 
 use crate::app::attendance::announce;
+use crate::app::passages;
 use crate::auth::Caller;
 use crate::events::LiveEvent;
 use crate::metrics::Metrics;
@@ -182,8 +183,7 @@ async fn decide(
     let Assessment::Recognised(m) = assessment else {
         return Ok(Verdict::unrecorded(assessment, None));
     };
-    let standing = Presence::from_row(state.store.in_hall(sitting.id, m.delegate_id).await?);
-    let change = match passage(caller.direction(), standing) {
+    let change = match door_passage(state, caller, sitting, m.delegate_id).await? {
         Passage::Unchanged(standing) => return Ok(Verdict::unrecorded(assessment, Some(standing))),
         Passage::Record(change) => change,
     };
@@ -209,12 +209,22 @@ async fn decide(
     Ok(if recorded {
         Verdict::recorded(change, m)
     } else {
-        let standing = Presence::from_row(state.store.in_hall(sitting.id, m.delegate_id).await?);
-        match passage(caller.direction(), standing) {
+        match door_passage(state, caller, sitting, m.delegate_id).await? {
             Passage::Unchanged(standing) => Verdict::unrecorded(assessment, Some(standing)),
             Passage::Record(_) => Verdict::unrecorded(assessment, None),
         }
     })
+}
+
+/// What passing this kiosk's door means for the delegate, from where they stand now.
+async fn door_passage(
+    state: &AppState,
+    caller: &Caller,
+    sitting: &Sitting,
+    delegate_id: i64,
+) -> Result<Passage, AppError> {
+    let standing = Presence::from_row(state.store.in_hall(sitting.id, delegate_id).await?);
+    Ok(passage(caller.direction(), standing))
 }
 
 /// A confirmed first entrance: the check-in, audited and announced. False when the delegate was
@@ -274,40 +284,22 @@ async fn pass(
     m: Match,
     change: Change,
 ) -> Result<bool, AppError> {
-    let (direction, action, event) = match change {
-        Change::Leave => (KioskDirection::Exit, "exit.kiosk", EventKind::Exit),
-        Change::Return | Change::CheckIn => (
-            KioskDirection::Entrance,
-            "reentry.kiosk",
-            EventKind::Reentry,
-        ),
+    let direction = match change {
+        Change::Leave => KioskDirection::Exit,
+        Change::Return | Change::CheckIn => KioskDirection::Entrance,
     };
-    let outcome = state
-        .store
-        .record_passage(Passing {
-            sitting_id: sitting.id,
-            delegate_id: m.delegate_id,
-            direction,
-            method: "kiosk",
-            reason: None,
-            actor: &caller.actor(),
-            at_ms: captured_at,
-        })
-        .await?;
-    if outcome != MoveOutcome::Moved {
-        return Ok(false);
-    }
-    state
-        .store
-        .audit(
-            &caller.actor(),
-            action,
-            &format!("delegate:{}", m.delegate_id),
-            &format!("sitting:{} frame:{frame_id}", sitting.id),
-        )
-        .await?;
-    announce(state, sitting, event, m.delegate_id, "kiosk", captured_at).await?;
-    Ok(true)
+    let actor = caller.actor();
+    let passing = Passing {
+        sitting_id: sitting.id,
+        delegate_id: m.delegate_id,
+        direction,
+        method: "kiosk",
+        reason: None,
+        actor: &actor,
+        at_ms: captured_at,
+    };
+    let outcome = passages::record(state, sitting, passing, &format!("frame:{frame_id}")).await?;
+    Ok(outcome == MoveOutcome::Moved)
 }
 
 /// A suspected presentation attack: audited (ids only) and sent to the staff's screens.

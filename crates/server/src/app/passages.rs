@@ -1,5 +1,5 @@
-//! Check-in -> who is in the hall: the desk's passages (a delegate marked out, or back in), with
-//! the same record, audit and live event as a kiosk's.
+//! Check-in -> who is in the hall: every passage after a check-in, a kiosk's or the desk's (a
+//! delegate marked out, or back in), recorded, audited and announced the same way.
 
 use axum::http::StatusCode;
 use rollcall_api::{EventKind, KioskDirection, Movement, Sitting, SittingStatus};
@@ -29,44 +29,52 @@ pub(crate) async fn by_hand(
     if state.store.delegate(delegate_id).await?.is_none() {
         return Err(AppError::not_found("delegate"));
     }
-    let now = chrono::Utc::now().timestamp_millis();
-    let outcome = state
-        .store
-        .record_passage(Passing {
-            sitting_id: sitting.id,
-            delegate_id,
-            direction,
-            method: "manual",
-            reason: Some(reason),
-            actor: &caller.actor(),
-            at_ms: now,
-        })
-        .await?;
-    match outcome {
-        MoveOutcome::NotCheckedIn => {
-            return Err(AppError::new(
-                StatusCode::CONFLICT,
-                "not_checked_in",
-                "the delegate has not checked in to this sitting",
-            ))
-        }
-        MoveOutcome::Already => {}
-        MoveOutcome::Moved => {
-            let (action, event) = match direction {
-                KioskDirection::Exit => ("exit.manual", EventKind::Exit),
-                KioskDirection::Entrance => ("reentry.manual", EventKind::Reentry),
-            };
-            state
-                .store
-                .audit(
-                    &caller.actor(),
-                    action,
-                    &format!("delegate:{delegate_id}"),
-                    &format!("sitting:{} reason:{reason}", sitting.id),
-                )
-                .await?;
-            announce(state, sitting, event, delegate_id, "manual", now).await?;
-        }
+    let actor = caller.actor();
+    let passing = Passing {
+        sitting_id: sitting.id,
+        delegate_id,
+        direction,
+        method: "manual",
+        reason: Some(reason),
+        actor: &actor,
+        at_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    let outcome = record(state, sitting, passing, &format!("reason:{reason}")).await?;
+    if outcome == MoveOutcome::NotCheckedIn {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "not_checked_in",
+            "the delegate has not checked in to this sitting",
+        ));
+    }
+    Ok(outcome)
+}
+
+/// Records one passage of a checked-in delegate, a kiosk's or the desk's, and when it changed
+/// something audits it (`exit.kiosk`, `reentry.manual`...: ids, and `detail`) and announces the
+/// new counts.
+pub(crate) async fn record(
+    state: &AppState,
+    sitting: &Sitting,
+    p: Passing<'_>,
+    detail: &str,
+) -> Result<MoveOutcome, AppError> {
+    let outcome = state.store.record_passage(p).await?;
+    if outcome == MoveOutcome::Moved {
+        let (action, event) = match p.direction {
+            KioskDirection::Exit => ("exit", EventKind::Exit),
+            KioskDirection::Entrance => ("reentry", EventKind::Reentry),
+        };
+        state
+            .store
+            .audit(
+                p.actor,
+                &format!("{action}.{}", p.method),
+                &format!("delegate:{}", p.delegate_id),
+                &format!("sitting:{} {detail}", sitting.id),
+            )
+            .await?;
+        announce(state, sitting, event, p.delegate_id, p.method, p.at_ms).await?;
     }
     Ok(outcome)
 }
