@@ -6,6 +6,7 @@
 mod auth;
 mod delegates;
 mod error;
+mod i18n;
 mod kiosk;
 mod presence;
 mod roll_calls;
@@ -17,6 +18,7 @@ pub use delegates::{
     ImportRow, NewDelegate, PhotoAccepted, PhotoInfo, PhotoQuality, RowStatus,
 };
 pub use error::{ErrorBody, ErrorDetail};
+pub use i18n::{Catalogue, LanguageInfo};
 pub use kiosk::{FaceAnswer, FaceStatus, FrameAnswer, FrameQuery, Health};
 pub use presence::{
     CheckoutStatus, KioskDirection, ManualCheckout, ManualCheckoutAnswer, Movement, QuorumBasis,

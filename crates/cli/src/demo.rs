@@ -250,7 +250,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         no_wait: false,
         name: "door-a".into(),
         skip_still: 4,
-        lang: rollcall_kiosk::Lang::En,
+        lang: rollcall_kiosk::Lang::EN,
     };
     let mut last = String::new();
     let report = rollcall_kiosk::run(&kiosk, |line| {

@@ -234,15 +234,15 @@ mod tests {
             score: 0.9,
         };
         assert_eq!(
-            greeting(&face(FaceStatus::CheckedIn), Lang::Vi),
+            greeting(&face(FaceStatus::CheckedIn), Lang::VI),
             "Xin chào Nguyễn Thị Phương Thảo (Hà Tĩnh)"
         );
         assert_eq!(
-            greeting(&face(FaceStatus::CheckedOut), Lang::En),
+            greeting(&face(FaceStatus::CheckedOut), Lang::EN),
             "Goodbye, Nguyễn Thị Phương Thảo"
         );
         // Every status has its own line in both languages.
-        for lang in Lang::ALL {
+        for &lang in Lang::ALL {
             let lines: std::collections::HashSet<String> = FaceStatus::ALL
                 .iter()
                 .map(|s| greeting(&face(*s), lang))

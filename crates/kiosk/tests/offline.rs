@@ -56,7 +56,7 @@ fn config(srv: &TestServer, source: PathBuf, queue: PathBuf, no_wait: bool) -> K
         no_wait,
         name: "door-a".into(),
         skip_still: 4,
-        lang: rollcall_kiosk::Lang::En,
+        lang: rollcall_kiosk::Lang::EN,
     }
 }
 

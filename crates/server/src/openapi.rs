@@ -20,7 +20,8 @@ impl Modify for BearerAuth {
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "rollcall", description = "Face-recognition attendance check-in. Every /api/v1 \
-        route needs a bearer token with a role: admin, staff, kiosk or presidium."),
+        route needs a bearer token with a role: admin, staff, kiosk or presidium. /healthz and the \
+        web pages' catalogue (/i18n) need none."),
     components(schemas(rollcall_api::Alert)),
     modifiers(&BearerAuth)
 )]

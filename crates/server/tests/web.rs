@@ -103,7 +103,7 @@ async fn login_refuses_wrong_tokens_and_roles_in_chromium() {
 
     // The same tab keeps the staff token; the dashboard needs presidium and says so.
     b.goto(&srv.url("/")).await.unwrap();
-    wait_text(&b, "#login-message", "needs presidium or admin").await;
+    wait_text(&b, "#login-message", "cannot use this page").await;
     assert_eq!(
         js(&b, "return document.querySelector('#app').hidden").await,
         true
@@ -139,20 +139,8 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     let files = tempfile::tempdir().unwrap();
     let shots = screenshot_dir();
 
-    // Chromium's fake camera shows Joe Biden, at the desk and at the browser kiosk: a short loop of
-    // frames with him at slightly different distances, as a person in front of a camera moves (a
-    // still picture would be one capture however often it is sent, and never check anyone in).
-    let y4m = files.path().join("biden.y4m");
-    let loop_frames: Vec<RgbImage> = [1.0, 1.1, 1.2, 1.1]
-        .iter()
-        .map(|&zoom| camera_image("biden.jpg", zoom))
-        .collect();
-    write_y4m(&y4m, &loop_frames);
-    let camera = [
-        "--use-fake-device-for-media-stream".to_string(),
-        "--use-fake-ui-for-media-stream".to_string(),
-        format!("--use-file-for-fake-video-capture={}", y4m.display()),
-    ];
+    // Chromium's fake camera shows Joe Biden, at the desk and at the browser kiosk.
+    let camera = fake_camera(files.path(), "biden.jpg");
 
     // ---- the enrolment desk, as staff --------------------------------------------------------
     let (desk, _p1) = driver.browser(&camera).await;
@@ -513,6 +501,268 @@ async fn desk_kiosk_and_dashboard_work_together_live_in_chromium() {
     srv.stop().await;
 }
 
+/// The pages' catalogue: no token needed, the browser's language by default, a page's choice
+/// when it names one rollcall speaks, English otherwise.
+#[tokio::test]
+async fn the_catalogue_follows_the_browser_and_the_choice() {
+    let srv = TestServer::sqlite(|_| {}).await;
+    let get = |query: &'static str, accept: Option<&'static str>| {
+        let mut r = srv.client.get(srv.url(&format!("/i18n{query}")));
+        if let Some(a) = accept {
+            r = r.header("accept-language", a);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            assert_eq!(r.headers()["vary"], "Accept-Language");
+            let lang = r.headers()["content-language"]
+                .to_str()
+                .unwrap()
+                .to_string();
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["lang"], lang.as_str());
+            v
+        }
+    };
+    let v = get("", Some("vi-VN,vi;q=0.9,en;q=0.8")).await;
+    assert_eq!(v["lang"], "vi");
+    assert!(v["catalogue"]
+        .as_str()
+        .unwrap()
+        .contains("dash-quorum-reached = ĐỦ SỐ ĐẠI BIỂU"));
+    assert_eq!(
+        v["languages"],
+        json!([{"tag": "en", "name": "English"}, {"tag": "vi", "name": "Tiếng Việt"}])
+    );
+    assert_eq!(get("", Some("de-DE,fr;q=0.9")).await["lang"], "en");
+    assert_eq!(get("", None).await["lang"], "en");
+    assert_eq!(get("?lang=en", Some("vi")).await["lang"], "en");
+    assert_eq!(get("?lang=vi-VN", Some("en")).await["lang"], "vi");
+    // A language picked once and no longer spoken falls back to the browser's.
+    assert_eq!(get("?lang=fr", Some("vi")).await["lang"], "vi");
+    srv.stop().await;
+}
+
+/// The pages in Vietnamese, chosen by the browser's language (the desk, the dashboard, the
+/// report) or by the kiosk's address (`?lang=vi`): a search by an unaccented name, a kiosk
+/// check-in, an exit, the two counts and the chart with 24-hour times and Vietnamese numbers, a
+/// roll call, the report, and the switch back to English. Long Vietnamese names and delegations
+/// must fit at both screen sizes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_speak_vietnamese_in_chromium() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let srv = TestServer::sqlite(|_| {}).await;
+    let files = tempfile::tempdir().unwrap();
+    let shots = screenshot_dir();
+    const HA_TINH: &str = "Đoàn đại biểu tỉnh Hà Tĩnh";
+    let thao = srv
+        .delegate("HT-01", "Nguyễn Thị Phương Thảo", HA_TINH)
+        .await;
+    assert_eq!(srv.enrol(thao, "obama.jpg").await.0, 201);
+    let hung = srv
+        .delegate(
+            "HP-07",
+            "Đặng Văn Hùng",
+            "Đoàn đại biểu thành phố Hải Phòng",
+        )
+        .await;
+    assert_eq!(srv.enrol(hung, "biden.jpg").await.0, 201);
+    // Stored as typed in decomposed form (NFD); found and shown composed.
+    srv.delegate(
+        "HT-02",
+        "Đo\u{0302}\u{0303} Mu\u{031b}o\u{031b}\u{0300}i",
+        HA_TINH,
+    )
+    .await;
+    srv.delegate("LC-03", "Trần Thị Ánh", "Đoàn đại biểu tỉnh Lai Châu")
+        .await;
+    let sitting = srv
+        .open_sitting_named(
+            "Kỳ họp thứ nhất Hội đồng nhân dân tỉnh Hà Tĩnh, phiên toàn thể",
+            (1, 2, "at_least"),
+        )
+        .await;
+    let vietnamese = [
+        "--lang=vi".to_string(),
+        "--accept-lang=vi-VN,vi".to_string(),
+    ];
+
+    // ---- the desk, in the browser's language: found by unaccented names --------------------
+    let (desk, _p1) = driver.browser(&vietnamese).await;
+    desk.goto(&srv.url("/enrol")).await.unwrap();
+    wait_text(&desk, "#login-form", "Mã truy cập").await;
+    assert_eq!(
+        js(&desk, "return document.documentElement.lang").await,
+        "vi"
+    );
+    login(&desk, &srv, "/enrol", "staff").await;
+    for (typed, found) in [
+        ("nguyen", "Nguyễn Thị Phương Thảo"),
+        ("dang", "Đặng Văn Hùng"),
+        ("do muoi", "Đỗ Mười"),
+        ("tran thi anh", "Trần Thị Ánh"),
+    ] {
+        fill(&desk, "#search", typed).await;
+        click(&desk, "#search-form button").await;
+        wait_until(
+            &desk,
+            &format!("{typed:?} finds {found}"),
+            &format!(
+                "const t = document.querySelector('#delegates tbody').innerText; \
+                 return t.includes({found}) && t.trim().split('\\n').length === 1 \
+                     && document.querySelector('#list-note').textContent === '1 đại biểu'",
+                found = json!(found)
+            ),
+        )
+        .await;
+    }
+    wait_text(&desk, "#expected", "Trần Thị Ánh").await;
+    wait_text(
+        &desk,
+        "#expected",
+        "Đoàn đại biểu tỉnh Lai Châu: 1/1 chưa đến",
+    )
+    .await;
+
+    // ---- the browser kiosk, told its language by its address --------------------------------
+    let camera = fake_camera(files.path(), "biden.jpg");
+    let (kiosk, _p2) = driver.browser(&camera).await;
+    login(&kiosk, &srv, "/kiosk?lang=vi", "kiosk").await;
+    wait_text(&kiosk, "#door", "cửa vào").await;
+    wait_text(&kiosk, "#message-title", "Xin chào Đặng Văn Hùng").await;
+    wait_text(&kiosk, "#message-sub", "Hải Phòng · đã điểm danh").await;
+
+    // ---- Thảo comes in past a native kiosk and leaves past the exit ---------------------------
+    assert_eq!(obama_walks_past(&srv, "kiosk").await, "checked_in");
+    assert_eq!(obama_walks_past(&srv, "exit").await, "checked_out");
+
+    // ---- the dashboard ------------------------------------------------------------------------
+    let (dash, _p3) = driver.browser(&vietnamese).await;
+    login(&dash, &srv, "/", "presidium").await;
+    wait_until(
+        &dash,
+        "two checked in, one in the hall, quorum, in Vietnamese with 24-hour times",
+        "const q = (s) => document.querySelector(s).textContent; \
+         return q('#present') === '2' && q('#checked-in') === '2' && q('#in-hall') === '1' \
+            && q('#count-label') === 'Có mặt' && q('#quorum') === 'ĐỦ SỐ ĐẠI BIỂU' \
+            && /^50,0\\s?%$/.test(q('#percent')) \
+            && /^khai mạc lúc \\d{2}:\\d{2}:\\d{2}$/.test(q('#sitting-time')) \
+            && /^\\d{2}:\\d{2}$/.test(q('#clock')) \
+            && /^Đủ số đại biểu lúc \\d{2}:\\d{2}:\\d{2}, \\d+ phút sau khi khai mạc$/\
+                .test(q('#time-to-quorum')) \
+            && document.querySelector('#recent').innerText.includes('đã ra khỏi hội trường') \
+            && document.querySelector('#arrivals path.series.checked') !== null \
+            && document.querySelector('#arrivals path.series.hall') !== null \
+            && q('#rule').startsWith('Số đại biểu cần thiết: ít nhất 1/2 trong 4')",
+    )
+    .await;
+    click(&dash, "#take-roll-call").await;
+    wait_until(
+        &dash,
+        "the roll call in Vietnamese",
+        "return /^Lần chốt 1 lúc \\d{2}:\\d{2}:\\d{2}: 2\\/4 có mặt, đủ số đại biểu$/\
+             .test(document.querySelector('#last-roll-call').textContent)",
+    )
+    .await;
+
+    // ---- the desk sees who left ----------------------------------------------------------------
+    fill(&desk, "#search", "thao").await;
+    click(&desk, "#search-form button").await;
+    wait_text(&desk, "#delegates tbody", "đã ra ngoài").await;
+    click(&desk, "#delegates tbody tr").await;
+    wait_text(&desk, "#checkin-state", "đã ra khỏi hội trường").await;
+    wait_text(&desk, "#checkin-btn", "Cho vào lại thủ công").await;
+
+    // ---- the printable report ----------------------------------------------------------------
+    let (report, _p4) = driver.browser(&vietnamese).await;
+    login(
+        &report,
+        &srv,
+        &format!("/report?sitting={sitting}"),
+        "presidium",
+    )
+    .await;
+    wait_until(
+        &report,
+        "the report in Vietnamese",
+        "const t = (s) => document.querySelector(s).innerText; \
+         return !document.querySelector('#report').hidden \
+            && /Nguyễn Thị Phương Thảo\\s+có mặt\\s+máy điểm danh\\s+\\d/.test(t('#r-roll')) \
+            && /Trần Thị Ánh\\s+vắng mặt/.test(t('#r-roll')) \
+            && /Nguyễn Thị Phương Thảo\\s+ra khỏi hội trường\\s+máy điểm danh/\
+                .test(t('#r-movements')) \
+            && /^Ít nhất 1\\/2 trong 4 đại biểu có quyền biểu quyết \\(cần 2\\)/\
+                .test(t('#r-quorum')) \
+            && /rollcall audit verify --head \\d+:[0-9a-f]{64}/.test(t('#r-audit')) \
+            && !/\\b(AM|PM|SA|CH)\\b/.test(t('#r-roll'))",
+    )
+    .await;
+
+    // ---- how each page looks, with the longest names, on a hall screen and on a tablet -------
+    shoot(
+        &report,
+        &shots,
+        "report-vi",
+        &["#r-name", "#r-roll", "#print"],
+    )
+    .await;
+    shoot(
+        &dash,
+        &shots,
+        "dashboard-vi",
+        &[
+            "#present",
+            "#quorum",
+            "#recent",
+            "#take-roll-call",
+            "header .lang-switch",
+        ],
+    )
+    .await;
+    // The person panel, longer in Vietnamese, pushes the sittings below the first screen of a
+    // tablet: the desk scrolls down, never sideways.
+    shoot(
+        &desk,
+        &shots,
+        "desk-vi",
+        &["#search", "#person", "#checkin-btn", "header .lang-switch"],
+    )
+    .await;
+    shoot(
+        &kiosk,
+        &shots,
+        "kiosk-vi",
+        &["#message-title", "#net", "#door"],
+    )
+    .await;
+
+    // ---- the switch: English on this browser's pages, kept after a reload -----------------
+    dash.find(Locator::Css("header .lang-switch"))
+        .await
+        .unwrap()
+        .select_by_value("en")
+        .await
+        .unwrap();
+    wait_until(
+        &dash,
+        "the dashboard back in English, still logged in",
+        "return document.documentElement.lang === 'en' \
+            && !document.querySelector('#app').hidden \
+            && document.querySelector('#quorum').textContent === 'QUORUM REACHED' \
+            && document.querySelector('#count-label').textContent === 'Present' \
+            && localStorage.getItem('rollcall.lang') === 'en'",
+    )
+    .await;
+    no_missing_messages(&dash, "dashboard after the switch").await;
+
+    for b in [desk, kiosk, dash, report] {
+        b.close().await.unwrap();
+    }
+    srv.stop().await;
+}
+
 /// Two distinct captures of Obama posted as a native kiosk would, with the kiosk token named `door`:
 /// the status of the second.
 async fn obama_walks_past(srv: &TestServer, door: &str) -> String {
@@ -754,6 +1004,7 @@ async fn choose_file(b: &Client, css: &str, file: &Path) {
 /// Screenshots at each size, after checking that nothing spills sideways and that the page's key
 /// elements are on screen.
 async fn shoot(b: &Client, dir: &Path, page: &str, key: &[&str]) {
+    no_missing_messages(b, page).await;
     for (w, h) in SIZES {
         b.set_window_size(w, h).await.unwrap();
         tokio::time::sleep(Duration::from_millis(700)).await;
@@ -790,10 +1041,42 @@ async fn shoot(b: &Client, dir: &Path, page: &str, key: &[&str]) {
     b.set_window_size(1920, 1080).await.unwrap();
 }
 
+/// Every message the page asked its catalogue for was there (the page records the ones that were
+/// not, with any formatting error).
+async fn no_missing_messages(b: &Client, page: &str) {
+    let missing = js(
+        b,
+        "return [...(globalThis.rollcallMissingMessages || ['no catalogue'])]",
+    )
+    .await;
+    assert_eq!(
+        missing,
+        json!([]),
+        "{page} asked for messages its catalogue lacks"
+    );
+}
+
 fn screenshot_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Chromium flags for a fake camera showing the fixture portrait `fixture`: a short loop of frames
+/// with the person at slightly different distances, as someone in front of a camera moves (a still
+/// picture would be one capture however often it is sent, and never check anyone in).
+fn fake_camera(dir: &Path, fixture: &str) -> [String; 3] {
+    let y4m = dir.join(format!("{fixture}.y4m"));
+    let frames: Vec<RgbImage> = [1.0, 1.1, 1.2, 1.1]
+        .iter()
+        .map(|&zoom| camera_image(fixture, zoom))
+        .collect();
+    write_y4m(&y4m, &frames);
+    [
+        "--use-fake-device-for-media-stream".to_string(),
+        "--use-fake-ui-for-media-stream".to_string(),
+        format!("--use-file-for-fake-video-capture={}", y4m.display()),
+    ]
 }
 
 /// YUV4MPEG2 frames (4:2:0, full-range BT.601), which Chromium's fake camera loops.

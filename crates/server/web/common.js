@@ -1,6 +1,10 @@
-// Shared by the three pages: the login gate (a token typed once, kept in this tab's sessionStorage),
+// Shared by the pages: the login gate (a token typed once, kept in this tab's sessionStorage),
 // API calls, and server-sent events read through fetch. EventSource cannot send an Authorization
 // header, and a token in a URL would end up in proxy logs and browser history.
+
+import { t, loadLanguage, languageSwitch, fmtTime } from '/assets/i18n.js';
+
+export { t, fmtTime };
 
 const KEY = 'rollcall.token';
 // Set once the login succeeded: a 401 after that means the token was revoked meanwhile.
@@ -36,11 +40,6 @@ export function h(tag, attrs = {}, ...children) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function fmtTime(ms) {
-  if (!ms) return '';
-  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-}
-
 function authHeaders() {
   return { Authorization: `Bearer ${sessionStorage.getItem(KEY) || ''}` };
 }
@@ -63,7 +62,7 @@ export async function api(method, path, body) {
   try {
     res = await fetch(`/api/v1${path}`, { method, headers, body: payload, cache: 'no-store' });
   } catch {
-    throw new ApiError(0, 'offline', 'The server cannot be reached.');
+    throw new ApiError(0, 'offline', t('error-offline'));
   }
   if (res.status === 204) return null;
   const type = res.headers.get('content-type') || '';
@@ -88,21 +87,31 @@ export async function download(path, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+/** What the server said, in the page's language where the catalogue knows the code, else as the
+ *  server put it (in English). */
+export function errorText(e) {
+  if (!(e instanceof ApiError)) return String(e);
+  return t('api-error', { code: e.code, message: e.message });
+}
+
 /**
- * Shows the login form until a token with one of `roles` is given, then calls `start(session)`.
- * `session` is the answer of GET /api/v1/session: {role, kiosk: {fps, frame_width}}.
+ * Loads the page's language, then shows the login form until a token with one of `roles` is
+ * given, and calls `start(session)`. `intro` is the login form's message id. `session` is the
+ * answer of GET /api/v1/session: {role, kiosk: {fps, frame_width}, direction}.
  */
-export function startPage({ roles, pageName, start }) {
+export async function startPage({ roles, intro, start }) {
+  await loadLanguage();
   const login = $('#login');
   const app = $('#app');
   login.replaceChildren(
     h('form', { id: 'login-form', class: 'login-card', autocomplete: 'off' },
-      h('h1', {}, 'rollcall'),
-      h('p', {}, `The ${pageName}. Enter your ${roles.join(' or ')} token.`),
-      h('label', { for: 'token' }, 'Token'),
+      h('div', { class: 'login-head' }, h('h1', {}, 'rollcall'), languageSwitch()),
+      h('p', {}, t(intro)),
+      h('label', { for: 'token' }, t('login-token')),
       h('input', { id: 'token', type: 'password', spellcheck: 'false', autocomplete: 'off' }),
-      h('button', { type: 'submit' }, 'Log in'),
+      h('button', { type: 'submit' }, t('login-submit')),
       h('p', { id: 'login-message', class: 'error', role: 'alert' })));
+  for (const slot of document.querySelectorAll('.lang-slot')) slot.replaceChildren(languageSwitch());
   const message = $('#login-message');
   const show = (text) => {
     app.hidden = true;
@@ -117,18 +126,18 @@ export function startPage({ roles, pageName, start }) {
       session = await api('GET', '/session');
     } catch (e) {
       sessionStorage.removeItem(KEY);
-      show(e.status === 401 ? 'This token is not valid: it is wrong or has been revoked.' : e.message);
+      show(e.status === 401 ? t('login-invalid') : errorText(e));
       return;
     }
     if (!roles.includes(session.role)) {
       sessionStorage.removeItem(KEY);
-      show(`This token has the role “${session.role}”; the ${pageName} needs ${roles.join(' or ')}.`);
+      show(t('login-wrong-role', { role: t('role-name', { role: session.role }) }));
       return;
     }
     signedIn = true;
     login.hidden = true;
     app.hidden = false;
-    for (const e of document.querySelectorAll('.who')) e.textContent = session.role;
+    for (const e of document.querySelectorAll('.who')) e.textContent = t('role-name', { role: session.role });
     start(session);
   };
   $('#login-form').addEventListener('submit', (ev) => {
@@ -136,7 +145,7 @@ export function startPage({ roles, pageName, start }) {
     const t = $('#token').value.trim();
     $('#token').value = '';
     if (t) attempt(t);
-    else show('Enter your token.');
+    else show(t('login-empty'));
   });
   for (const b of document.querySelectorAll('.logout')) {
     b.addEventListener('click', () => {
@@ -230,9 +239,11 @@ export function randomId() {
 /** One alert for staff (a suspected photo or screen at a kiosk): where, when, whom it resembled.
  *  Never a photo. */
 export function alertItem(a) {
-  const who = a.delegate ? `resembles ${a.delegate.full_name} (${a.delegate.delegation})` : 'resembles nobody enrolled';
+  const who = a.delegate
+    ? t('alert-resembles', { name: a.delegate.full_name, delegation: a.delegate.delegation })
+    : t('alert-resembles-nobody');
   return h('li', { class: 'alert-item' },
-    h('strong', {}, `Photo or screen suspected at ${a.kiosk.name}`),
+    h('strong', {}, t('alert-spoof', { kiosk: a.kiosk.name })),
     h('span', {}, who),
     h('time', {}, fmtTime(a.at)));
 }

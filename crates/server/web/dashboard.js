@@ -1,6 +1,7 @@
 // Presidium dashboard: the open sitting's attendance and quorum, live from the event stream.
 // No photos here: it shows names, delegations and counts only.
-import { $, h, api, subscribe, startPage, fmtTime, alertItem, download } from '/assets/common.js';
+import { $, h, api, subscribe, startPage, alertItem, download, errorText } from '/assets/common.js';
+import { t, fmtTime, fmtClock, fmtPercent } from '/assets/i18n.js';
 
 const RECENT = 12;
 const ALERTS = 4;
@@ -14,20 +15,23 @@ let chartData = { checkins: [], movements: [], required: 0, eligible: 0 };
 const inHallBasis = () => sitting && sitting.quorum_basis === 'in_hall';
 
 function ruleText(s, att) {
-  const frac = `${s.quorum_numerator}/${s.quorum_denominator}`;
-  const rule = s.quorum_rule === 'more_than' ? 'more than' : 'at least';
-  const who = inHallBasis() ? 'in the hall' : 'present';
-  return `Quorum: ${rule} ${frac} of ${att.eligible} eligible delegates, that is ${att.required} ${who}`;
+  return t('dash-rule', {
+    rule: s.quorum_rule,
+    fraction: `${s.quorum_numerator}/${s.quorum_denominator}`,
+    eligible: att.eligible,
+    required: att.required,
+    basis: s.quorum_basis || 'checked_in',
+  });
 }
 
 function renderCounts(c) {
-  $('#count-label').textContent = inHallBasis() ? 'In the hall' : 'Present';
+  $('#count-label').textContent = t('dash-count-label', { basis: inHallBasis() ? 'in_hall' : 'checked_in' });
   $('#present').textContent = c.present;
   if (c.checked_in !== undefined) $('#checked-in').textContent = c.checked_in;
   if (c.in_hall !== undefined) $('#in-hall').textContent = c.in_hall;
   $('#eligible').textContent = c.eligible;
   const pct = c.eligible > 0 ? (100 * c.present) / c.eligible : 0;
-  $('#percent').textContent = `${pct.toFixed(1)}%`;
+  $('#percent').textContent = fmtPercent(pct / 100);
   $('#meter-fill').style.width = `${Math.min(100, pct)}%`;
   const line = c.eligible > 0 ? (100 * c.required) / c.eligible : 0;
   $('#quorum-line').style.left = `${Math.min(100, line)}%`;
@@ -35,11 +39,11 @@ function renderCounts(c) {
   const closed = sitting && sitting.status === 'closed';
   if (c.quorum_reached) {
     q.className = 'quorum yes';
-    q.textContent = closed ? 'QUORUM WAS REACHED' : 'QUORUM REACHED';
+    q.textContent = t(closed ? 'dash-quorum-was-reached' : 'dash-quorum-reached');
   } else {
     q.className = 'quorum no';
     const missing = Math.max(0, c.required - c.present);
-    q.textContent = `NO QUORUM · ${missing} more needed`;
+    q.textContent = t('dash-no-quorum', { missing });
   }
 }
 
@@ -60,10 +64,10 @@ function renderDelegations(rows) {
 }
 
 function recentItem(c, fresh, passage = '') {
-  const note = passage === 'exit' ? ' · left the hall' : passage === 'reentry' ? ' · back in' : '';
+  const del = passage ? t('dash-passage', { delegation: c.delegation, passage }) : c.delegation;
   return h('li', { class: `${fresh ? 'fresh' : ''} ${passage}`, dataset: { delegate: c.delegate_id } },
     h('span', { class: 'name' }, c.full_name),
-    h('span', { class: 'del' }, `${c.delegation}${note}`),
+    h('span', { class: 'del' }, del),
     h('time', {}, fmtTime(c.checked_in_at ?? c.at)));
 }
 
@@ -123,9 +127,9 @@ function drawArrivals() {
   );
   const reached = quorumTime(steps, required, inHallBasis());
   const minutes = reached && sitting.opened_at ? Math.round((reached - sitting.opened_at) / 60000) : null;
-  $('#time-to-quorum').textContent = reached
-    ? `Quorum reached at ${fmtTime(reached)}${minutes !== null ? `, ${minutes} min after opening` : ''}`
-    : 'Quorum not reached yet';
+  $('#time-to-quorum').textContent = !reached ? t('dash-quorum-not-yet')
+    : minutes !== null ? t('dash-quorum-at-after', { time: fmtTime(reached), minutes })
+      : t('dash-quorum-at', { time: fmtTime(reached) });
 }
 
 /** The latest arrivals and passages (out, back in), newest first. */
@@ -149,11 +153,17 @@ function renderRollCall(r) {
   $('#take-roll-call').disabled = !sitting || sitting.status !== 'open';
   const text = $('#last-roll-call');
   if (!r) {
-    text.textContent = 'No roll call yet';
+    text.textContent = t('dash-no-roll-call');
     return;
   }
-  const q = r.quorum_reached ? 'quorum reached' : `no quorum (${r.required} needed)`;
-  text.textContent = `Roll call ${r.id} at ${fmtTime(r.taken_at)}: ${r.present} of ${r.eligible} present, ${q}`;
+  text.textContent = t('dash-roll-call', {
+    id: String(r.id),
+    time: fmtTime(r.taken_at),
+    present: r.present,
+    eligible: r.eligible,
+    required: r.required,
+    reached: r.quorum_reached ? 'yes' : 'no',
+  });
 }
 
 async function takeRollCall() {
@@ -164,7 +174,7 @@ async function takeRollCall() {
     const r = signed.roll_call;
     if (!lastRollCall || r.id > lastRollCall.id) renderRollCall(r);
   } catch (e) {
-    $('#last-roll-call').textContent = `Roll call not taken: ${e.message}`;
+    $('#last-roll-call').textContent = t('dash-roll-call-failed', { error: errorText(e) });
   } finally {
     button.disabled = !sitting || sitting.status !== 'open';
   }
@@ -228,7 +238,7 @@ function onEvent(kind, data) {
 function setLive(state) {
   const live = $('#live');
   live.className = `live ${state === 'live' ? 'on' : 'off'}`;
-  live.textContent = state === 'live' ? 'live' : 'reconnecting…';
+  live.textContent = t(state === 'live' ? 'live-on' : 'live-reconnecting');
 }
 
 function watch(s) {
@@ -237,7 +247,7 @@ function watch(s) {
   $('#no-sitting').hidden = !!s;
   $('#figures').hidden = !s;
   if (!s) {
-    $('#sitting-name').textContent = 'Attendance';
+    $('#sitting-name').textContent = t('dash-title');
     $('#sitting-time').textContent = '';
     $('#delegations').replaceChildren();
     $('#recent').replaceChildren();
@@ -251,8 +261,8 @@ function watch(s) {
   }
   $('#sitting-name').textContent = s.name;
   $('#sitting-time').textContent = s.status === 'closed'
-    ? `closed ${fmtTime(s.closed_at)}`
-    : s.opened_at ? `opened ${fmtTime(s.opened_at)}` : 'not opened yet';
+    ? t('dash-closed-at', { time: fmtTime(s.closed_at) })
+    : s.opened_at ? t('dash-opened-at', { time: fmtTime(s.opened_at) }) : t('dash-not-opened');
   // The stream starts with a snapshot, which triggers the first full refresh.
   stop = subscribe(`/sittings/${s.id}/events`, onEvent, (st) => {
     setLive(st);
@@ -270,12 +280,12 @@ async function pick() {
 }
 
 function tick() {
-  $('#clock').textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  $('#clock').textContent = fmtClock(Date.now());
 }
 
 startPage({
   roles: ['presidium', 'admin'],
-  pageName: 'attendance dashboard',
+  intro: 'login-dashboard',
   start: async () => {
     $('#take-roll-call').addEventListener('click', () => takeRollCall());
     $('#roll-call-json').addEventListener('click', () =>

@@ -1,6 +1,7 @@
 // Staff enrolment desk: find or add delegates, enrol photos (file or camera) through the server's
 // quality gate, check people in by hand with a reason, bulk import, and (admins) run sittings.
-import { $, h, api, startPage, fmtTime, sleep, ApiError, subscribe, alertItem } from '/assets/common.js';
+import { $, h, api, startPage, sleep, subscribe, alertItem, errorText } from '/assets/common.js';
+import { t, fmtShortDateTime, fmtNumber } from '/assets/i18n.js';
 
 const SHOWN = 200;
 let role = null;
@@ -10,25 +11,9 @@ let present = new Map();
 let selected = null;
 let stream = null;
 
-const REASONS = {
-  no_face: 'No face found',
-  multiple_faces: 'More than one face',
-  face_too_small: 'The face is too small',
-  blurry: 'The photo is blurred',
-  not_frontal: 'The face is turned away',
-  duplicate_of: 'Already enrolled as someone else',
-  invalid_image: 'Not a readable image',
-  payload_too_large: 'The file is too large',
-  busy: 'The server is busy',
-};
-
 function say(el, text, kind = '') {
   el.textContent = text;
   el.className = kind;
-}
-
-function errorText(e) {
-  return e instanceof ApiError ? e.message : String(e);
 }
 
 let watched = null;
@@ -70,8 +55,9 @@ async function loadSittingState() {
   watchAlerts();
   await loadPresent();
   $('#open-sitting').textContent = openSitting
-    ? `Open sitting: ${openSitting.name}`
-    : 'No sitting is open';
+    ? t('desk-open-sitting', { name: openSitting.name })
+    : t('desk-no-open-sitting');
+  $('#open-sitting').title = $('#open-sitting').textContent;
   renderSittings(list);
   await loadExpected();
 }
@@ -87,11 +73,12 @@ async function loadExpected() {
   const expected = list.reduce((n, d) => n + d.expected, 0);
   const missing = list.reduce((n, d) => n + d.missing.length, 0);
   $('#expected-note').textContent = missing === 0
-    ? `All ${expected} delegates on the roll have arrived.`
-    : `${missing} of ${expected} delegates on the roll have not arrived.`;
+    ? t('desk-expected-all', { expected })
+    : t('desk-expected-some', { missing, expected });
   $('#expected').replaceChildren(...list.filter((d) => d.missing.length > 0).map((d) =>
     h('details', { class: 'expected-delegation', open: true },
-      h('summary', {}, `${d.delegation}: ${d.missing.length} of ${d.expected} not arrived`),
+      h('summary', {}, t('desk-expected-delegation', {
+        delegation: d.delegation, missing: d.missing.length, expected: d.expected })),
       h('ul', {}, ...d.missing.map((m) => h('li', {}, m.full_name))))));
   panel.hidden = false;
 }
@@ -141,15 +128,17 @@ async function search() {
     h('td', {}, d.full_name),
     h('td', {}, d.delegation),
     h('td', {}, d.photos > 0
-      ? h('span', { class: 'badge ok' }, `enrolled (${d.photos})`)
-      : h('span', { class: 'badge warn' }, 'no photo')),
+      ? h('span', { class: 'badge ok' }, t('desk-enrolled-badge', { photos: d.photos }))
+      : h('span', { class: 'badge warn' }, t('desk-no-photo-badge'))),
     h('td', {}, present.has(d.id)
-      ? (present.get(d.id) ? h('span', { class: 'badge ok' }, 'present') : h('span', { class: 'badge' }, 'left the hall'))
+      ? (present.get(d.id)
+        ? h('span', { class: 'badge ok' }, t('desk-present-badge'))
+        : h('span', { class: 'badge' }, t('desk-left-badge')))
       : '')));
   $('#delegates tbody').replaceChildren(...rows);
   $('#list-note').textContent = list.length > SHOWN
-    ? `${list.length} delegates match; showing the first ${SHOWN}. Refine the search.`
-    : `${list.length} delegate${list.length === 1 ? '' : 's'}`;
+    ? t('desk-list-more', { count: list.length, shown: SHOWN })
+    : t('desk-list-count', { count: list.length });
 }
 
 async function select(id) {
@@ -158,10 +147,11 @@ async function select(id) {
   $('#pick-hint').hidden = true;
   $('#person').hidden = false;
   $('#p-name').textContent = d.full_name;
-  $('#p-meta').textContent = `${d.external_id} · ${d.delegation} · ${d.eligible ? 'eligible' : 'not eligible (does not count toward quorum)'}`;
+  $('#p-meta').textContent = t('desk-person-meta', {
+    id: d.external_id, delegation: d.delegation, eligible: d.eligible ? 'yes' : 'no' });
   $('#p-status').replaceChildren(d.photos > 0
-    ? h('span', { class: 'badge ok' }, `Enrolled: ${d.photos} photo${d.photos === 1 ? '' : 's'}`)
-    : h('span', { class: 'badge warn' }, 'Not enrolled: no photo yet'));
+    ? h('span', { class: 'badge ok' }, t('desk-enrolled', { photos: d.photos }))
+    : h('span', { class: 'badge warn' }, t('desk-not-enrolled')));
   say($('#verdict'), '');
   say($('#checkin-message'), '');
   renderCheckinState();
@@ -175,13 +165,11 @@ function renderCheckinState() {
   const here = present.has(selected.id);
   const inHall = here && present.get(selected.id);
   $('#checkin-state').textContent = !openSitting
-    ? 'No sitting is open: check-ins are taken for the open sitting only.'
-    : !here ? `Not checked in for “${openSitting.name}”.`
-      : inHall ? `Checked in for “${openSitting.name}”, in the hall.`
-        : `Checked in for “${openSitting.name}”, has left the hall.`;
+    ? t('desk-state-no-sitting')
+    : t('desk-state', { sitting: openSitting.name, state: !here ? 'absent' : inHall ? 'in_hall' : 'left' });
   // Someone who left comes back in through the same button.
   $('#checkin-btn').disabled = !openSitting || inHall;
-  $('#checkin-btn').textContent = here && !inHall ? 'Back in by hand' : 'Check in by hand';
+  $('#checkin-btn').textContent = t(here && !inHall ? 'desk-back-in' : 'desk-check-in');
   $('#out-btn').disabled = !openSitting || !inHall;
   $('#undo-btn').disabled = !openSitting || !here;
 }
@@ -196,38 +184,54 @@ async function addDelegate(ev) {
       delegation: $('#add-delegation').value.trim(),
       eligible: $('#add-eligible').checked,
     });
-    say(msg, `Added ${d.full_name}. Now enrol a photo.`, 'ok');
+    say(msg, t('desk-added', { name: d.full_name }), 'ok');
     $('#add-form').reset();
     $('#search').value = d.external_id;
     await search();
     await select(d.id);
   } catch (e) {
-    say(msg, e.status === 409 ? 'That external ID is already taken.' : errorText(e), 'error');
+    say(msg, e.status === 409 ? t('desk-external-id-taken') : errorText(e), 'error');
   }
 }
 
 // ---- photos ----------------------------------------------------------------------------------
 
+/** Why a photo was refused, as a title and a sentence in the page's language, with the figures the
+ *  server measured and the ones it needs (from the error's detail). */
+function refusal(e) {
+  const d = e.detail || {};
+  if (e.code === 'duplicate_of' && d.delegate) {
+    return [t('desk-duplicate-of', { name: d.delegate.full_name }), t('refusal-detail', { code: e.code })];
+  }
+  const explained = e.code === 'no_face' || 'faces' in d || ('measured' in d && 'needed' in d);
+  return [
+    t('refusal', { code: e.code || '' }),
+    explained
+      ? t('refusal-detail', { code: e.code, faces: d.faces ?? 0, measured: d.measured ?? 0, needed: d.needed ?? 0 })
+      : errorText(e),
+  ];
+}
+
 async function enrolPhoto(blob) {
   if (!selected) return;
   const verdict = $('#verdict');
-  say(verdict, 'Checking the photo…', 'pending');
+  say(verdict, t('desk-checking-photo'), 'pending');
   try {
     const r = await api('POST', `/delegates/${selected.id}/photos`, blob);
     const q = r.quality || {};
     await select(selected.id);
     verdict.replaceChildren(
-      h('strong', {}, 'Accepted: the photo is enrolled.'),
-      h('span', { class: 'muted' },
-        ` Eyes ${Math.round(q.inter_eye || 0)} px apart, sharpness ${(q.sharpness || 0).toFixed(0)}, frontal ${(q.frontal || 0).toFixed(2)}.`));
+      h('strong', {}, t('desk-photo-accepted')), ' ',
+      h('span', { class: 'muted' }, t('desk-photo-quality', {
+        eyes: Math.round(q.inter_eye || 0),
+        sharpness: Math.round(q.sharpness || 0),
+        frontal: fmtNumber(q.frontal || 0, 2),
+      })));
     verdict.className = 'verdict ok';
     await search();
   } catch (e) {
-    let title = REASONS[e.code] || 'Refused';
-    if (e.code === 'duplicate_of' && e.detail && e.detail.delegate) {
-      title = `Duplicate of ${e.detail.delegate.full_name}`;
-    }
-    verdict.replaceChildren(h('strong', {}, `${title}.`), ' ', h('span', {}, e.message));
+    const [title, why] = refusal(e);
+    verdict.replaceChildren(h('strong', {}, title), ' ', h('span', {}, why));
     verdict.className = 'verdict error';
   }
 }
@@ -236,7 +240,7 @@ async function startCamera() {
   try {
     stream = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 }, audio: false });
   } catch (e) {
-    say($('#verdict'), `The camera cannot be opened: ${e.message}`, 'verdict error');
+    say($('#verdict'), t('camera-failed', { error: e.message }), 'verdict error');
     return;
   }
   $('#video').srcObject = stream;
@@ -264,12 +268,12 @@ async function manualCheckin(ev) {
   ev.preventDefault();
   const reason = $('#reason').value.trim();
   const msg = $('#checkin-message');
-  if (!reason) return say(msg, 'A manual check-in needs a reason.', 'error');
+  if (!reason) return say(msg, t('desk-reason-checkin'), 'error');
   try {
     const a = await api('POST', `/sittings/${openSitting.id}/checkins`, { delegate_id: selected.id, reason });
     present.set(selected.id, true);
     $('#reason').value = '';
-    say(msg, a.status === 'returned' ? `${selected.full_name} is back in the hall.` : `${selected.full_name} is checked in.`, 'ok');
+    say(msg, t(a.status === 'returned' ? 'desk-is-back' : 'desk-is-checked-in', { name: selected.full_name }), 'ok');
     loadExpectedSoon();
   } catch (e) {
     say(msg, errorText(e), 'error');
@@ -282,12 +286,12 @@ async function manualCheckin(ev) {
 async function markOut() {
   const reason = $('#reason').value.trim();
   const msg = $('#checkin-message');
-  if (!reason) return say(msg, 'Marking a delegate out needs a reason.', 'error');
+  if (!reason) return say(msg, t('desk-reason-out'), 'error');
   try {
     await api('POST', `/sittings/${openSitting.id}/checkouts`, { delegate_id: selected.id, reason });
     present.set(selected.id, false);
     $('#reason').value = '';
-    say(msg, `${selected.full_name} has left the hall (still checked in for the record).`, 'ok');
+    say(msg, t('desk-is-out', { name: selected.full_name }), 'ok');
   } catch (e) {
     say(msg, errorText(e), 'error');
   }
@@ -298,13 +302,13 @@ async function markOut() {
 async function undoCheckin() {
   const reason = $('#reason').value.trim();
   const msg = $('#checkin-message');
-  if (!reason) return say(msg, 'A correction needs a reason.', 'error');
+  if (!reason) return say(msg, t('desk-reason-undo'), 'error');
   try {
     await api('DELETE', `/sittings/${openSitting.id}/checkins/${selected.id}?reason=${encodeURIComponent(reason)}`);
     present.delete(selected.id);
     $('#reason').value = '';
     loadExpectedSoon();
-    say(msg, `${selected.full_name}'s check-in was removed.`, 'ok');
+    say(msg, t('desk-undone', { name: selected.full_name }), 'ok');
   } catch (e) {
     say(msg, errorText(e), 'error');
   }
@@ -371,13 +375,13 @@ async function bulkImport(ev) {
   const bar = $('#import-progress');
   report.replaceChildren();
   const file = $('#import-csv').files[0];
-  if (!file) return say(status, 'Choose a CSV file.', 'error');
+  if (!file) return say(status, t('desk-import-no-file'), 'error');
   const rows = parseCsv(await file.text());
   const header = (rows.shift() || []).map((x) => x.toLowerCase());
   const col = (n) => header.indexOf(n);
   const [ext, name, del, elig] = ['external_id', 'full_name', 'delegation', 'eligible'].map(col);
   if (ext < 0 || name < 0 || del < 0) {
-    return say(status, 'The CSV header needs external_id, full_name and delegation.', 'error');
+    return say(status, t('desk-import-header'), 'error');
   }
   const photos = new Map();
   for (const f of $('#import-photos').files) photos.set(f.name.replace(/\.[^.]+$/, ''), f);
@@ -387,23 +391,23 @@ async function bulkImport(ev) {
   let ok = 0;
   let failed = 0;
   for (const [i, r] of rows.entries()) {
-    const id = r[ext] || `(row ${i + 2})`;
+    const id = r[ext] || t('desk-import-row', { row: i + 2 });
     try {
       const eligible = elig < 0 || !['0', 'false', 'no', 'n'].includes((r[elig] || '').toLowerCase());
       const d = await findOrCreate(r[ext], r[name], r[del], eligible);
       const photo = photos.get(r[ext]);
       if (photo) await patiently(() => api('POST', `/delegates/${d.id}/photos`, photo));
       ok++;
-      if (!photo) report.append(h('li', { class: 'warn' }, `${id}: added without a photo`));
+      if (!photo) report.append(h('li', { class: 'warn' }, t('desk-import-no-photo', { id })));
     } catch (e) {
       failed++;
-      const detail = e.code === 'duplicate_of' && e.detail ? ` (${e.detail.delegate.full_name})` : '';
-      report.append(h('li', { class: 'error' }, `${id}: ${REASONS[e.code] || e.code}${detail}: ${e.message}`));
+      const [title, why] = refusal(e);
+      report.append(h('li', { class: 'error' }, t('desk-import-refused', { id, title, error: why })));
     }
     bar.value = i + 1;
-    say(status, `${i + 1} of ${rows.length} rows: ${ok} imported, ${failed} refused`);
+    say(status, t('desk-import-progress', { done: i + 1, rows: rows.length, ok, failed }));
   }
-  say(status, `Done: ${ok} of ${rows.length} rows imported, ${failed} refused.`, failed ? 'error' : 'ok');
+  say(status, t('desk-import-done', { ok, rows: rows.length, failed }), failed ? 'error' : 'ok');
   await search();
 }
 
@@ -412,21 +416,23 @@ async function bulkImport(ev) {
 function renderSittings(list) {
   const admin = role === 'admin';
   $('#sitting-form').hidden = !admin;
-  $('#sitting-note').textContent = admin ? '' : 'Only an admin can create, open or close a sitting.';
+  $('#sitting-note').textContent = admin ? '' : t('desk-sittings-admin-only');
   const recent = [...list].sort((a, b) => b.id - a.id).slice(0, 8);
   $('#sitting-list').replaceChildren(...recent.map((s) => h('li', { class: s.status },
     h('span', { class: 'name' }, s.name),
-    h('span', { class: `badge ${s.status === 'open' ? 'ok' : ''}` }, s.status),
-    h('span', { class: 'muted' }, `${s.quorum_rule === 'more_than' ? '>' : '≥'} ${s.quorum_numerator}/${s.quorum_denominator}${s.quorum_basis === 'in_hall' ? ' in the hall' : ''}`),
-    s.status !== 'draft' ? h('a', { href: `/report?sitting=${s.id}`, target: '_blank', rel: 'noopener' }, 'Report') : null,
-    admin && s.status === 'draft' ? h('button', { type: 'button', onclick: () => sittingAction(s.id, 'open') }, 'Open') : null,
-    admin && s.status === 'open' ? h('button', { type: 'button', class: 'secondary', onclick: () => sittingAction(s.id, 'close') }, 'Close') : null)));
+    h('span', { class: `badge ${s.status === 'open' ? 'ok' : ''}` }, t('sitting-status', { status: s.status })),
+    h('span', { class: 'muted' }, t('desk-sitting-rule', {
+      rule: s.quorum_rule, fraction: `${s.quorum_numerator}/${s.quorum_denominator}`,
+      basis: s.quorum_basis || 'checked_in' })),
+    s.status !== 'draft' ? h('a', { href: `/report?sitting=${s.id}`, target: '_blank', rel: 'noopener' }, t('desk-report')) : null,
+    admin && s.status === 'draft' ? h('button', { type: 'button', onclick: () => sittingAction(s.id, 'open') }, t('desk-open')) : null,
+    admin && s.status === 'open' ? h('button', { type: 'button', class: 'secondary', onclick: () => sittingAction(s.id, 'close') }, t('desk-close')) : null)));
 }
 
 async function sittingAction(id, action) {
   try {
     await api('POST', `/sittings/${id}/${action}`);
-    say($('#sitting-message'), action === 'open' ? 'The sitting is open.' : 'The sitting is closed.', 'ok');
+    say($('#sitting-message'), t(action === 'open' ? 'desk-sitting-opened' : 'desk-sitting-closed'), 'ok');
   } catch (e) {
     say($('#sitting-message'), errorText(e), 'error');
   }
@@ -448,7 +454,7 @@ async function createSitting(ev) {
       },
     });
     $('#sitting-name').value = '';
-    say($('#sitting-message'), 'Sitting created; open it when the session starts.', 'ok');
+    say($('#sitting-message'), t('desk-sitting-created'), 'ok');
   } catch (e) {
     say($('#sitting-message'), errorText(e), 'error');
   }
@@ -457,24 +463,25 @@ async function createSitting(ev) {
 
 // ---- tokens (admins) ------------------------------------------------------------------------
 
-function when(ms) {
-  return ms ? new Date(ms).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' }) : '-';
-}
+const when = (ms) => (ms ? fmtShortDateTime(ms) : '-');
 
 async function loadTokens() {
   const list = await api('GET', '/tokens');
-  $('#token-list').replaceChildren(...list.map((t) => h('li', { class: t.active ? 'open' : 'closed' },
-    h('span', { class: 'name' }, t.name),
-    h('span', { class: `badge ${t.active ? 'ok' : ''}` }, t.active ? t.role : (t.revoked_at ? 'revoked' : 'expired')),
-    t.direction ? h('span', { class: 'badge' }, t.direction) : null,
-    h('span', { class: 'muted' }, `last used ${when(t.last_used_at)}${t.expires_at ? `, expires ${when(t.expires_at)}` : ''}`),
-    t.active ? h('button', { type: 'button', class: 'secondary', onclick: () => revokeToken(t) }, 'Revoke') : null)));
+  $('#token-list').replaceChildren(...list.map((tk) => h('li', { class: tk.active ? 'open' : 'closed' },
+    h('span', { class: 'name' }, tk.name),
+    h('span', { class: `badge ${tk.active ? 'ok' : ''}` }, tk.active ? t('role-name', { role: tk.role })
+      : t(tk.revoked_at ? 'desk-token-revoked' : 'desk-token-expired')),
+    tk.direction ? h('span', { class: 'badge' }, t('door-name', { door: tk.direction })) : null,
+    h('span', { class: 'muted' }, tk.expires_at
+      ? t('desk-token-used-expires', { used: when(tk.last_used_at), expires: when(tk.expires_at) })
+      : t('desk-token-used', { used: when(tk.last_used_at) })),
+    tk.active ? h('button', { type: 'button', class: 'secondary', onclick: () => revokeToken(tk) }, t('desk-revoke')) : null)));
 }
 
-async function revokeToken(t) {
+async function revokeToken(tk) {
   try {
-    await api('DELETE', `/tokens/${t.id}`);
-    say($('#token-message'), `"${t.name}" is revoked: it stops working now.`, 'ok');
+    await api('DELETE', `/tokens/${tk.id}`);
+    say($('#token-message'), t('desk-token-revoked-now', { name: tk.name }), 'ok');
   } catch (e) {
     say($('#token-message'), errorText(e), 'error');
   }
@@ -494,9 +501,10 @@ async function createToken(ev) {
     $('#token-name').value = '';
     // The secret exists in this answer only: shown once, never stored by the page.
     const secret = $('#token-secret');
-    secret.replaceChildren('New token (copy it now; it is not shown again): ', h('code', {}, created.token));
+    secret.replaceChildren(t('desk-token-secret'), ' ', h('code', {}, created.token));
     secret.hidden = false;
-    say($('#token-message'), `Token "${created.info.name}" created for the role ${created.info.role}.`, 'ok');
+    say($('#token-message'), t('desk-token-created', {
+      name: created.info.name, role: t('role-name', { role: created.info.role }) }), 'ok');
   } catch (e) {
     say($('#token-message'), errorText(e), 'error');
   }
@@ -505,7 +513,7 @@ async function createToken(ev) {
 
 startPage({
   roles: ['staff', 'admin'],
-  pageName: 'enrolment desk',
+  intro: 'login-desk',
   start: async (session) => {
     role = session.role;
     $('#search-form').addEventListener('submit', (ev) => { ev.preventDefault(); search(); });

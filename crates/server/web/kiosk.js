@@ -3,6 +3,7 @@
 // up requests), and the answer shown big. Frames that could not be delivered wait in a small queue
 // and are replayed in order with their own id and capture time, so a short network drop loses nothing.
 import { $, api, startPage, sleep, randomId } from '/assets/common.js';
+import { t } from '/assets/i18n.js';
 
 const QUEUE_MAX = 50;
 const SHOW_MS = 4000;
@@ -23,15 +24,15 @@ function show(kind, title, sub = '', hold = SHOW_MS) {
   shownUntil = hold ? Date.now() + hold : 0;
 }
 
-function idle(title = 'Please look at the camera', sub = '') {
+function idle(title = t('kiosk-pending'), sub = '') {
   if (Date.now() >= shownUntil) show('idle', title, sub, 0);
 }
 
 function status() {
   const net = $('#net');
   net.className = `live ${online ? 'on' : 'off'}`;
-  net.textContent = online ? 'online' : 'offline';
-  $('#stats').textContent = `${sent} frames sent${queue.length > 1 ? ` · ${queue.length} waiting` : ''}`;
+  net.textContent = t(online ? 'kiosk-online' : 'kiosk-offline');
+  $('#stats').textContent = t('kiosk-stats', { sent, waiting: queue.length > 1 ? queue.length : 0 });
 }
 
 function answer(a, capturedMs) {
@@ -43,49 +44,49 @@ function answer(a, capturedMs) {
   const leaving = faces.filter((f) => f.delegate && (f.status === 'checked_out' || f.status === 'already_checked_out'));
   if (leaving.length) {
     unknownRun = 0;
-    show('welcome', `Goodbye, ${names(leaving)}`, 'You are marked out of the hall');
+    show('welcome', t('kiosk-web-goodbye', { names: names(leaving) }), t('kiosk-web-goodbye-sub'));
     return;
   }
   const strangers = faces.filter((f) => f.delegate && f.status === 'not_checked_in');
   if (strangers.length) {
     unknownRun = 0;
-    show('unknown', `${names(strangers)}: not checked in`, 'Please check in at the entrance.');
+    show('unknown', t('kiosk-web-not-checked-in', { names: names(strangers) }), t('kiosk-web-not-checked-in-sub'));
     return;
   }
   const back = faces.filter((f) => f.delegate && f.status === 'returned');
   if (back.length) {
     unknownRun = 0;
-    show('welcome', `Welcome back, ${names(back)}`, 'You are back in the hall');
+    show('welcome', t('kiosk-web-returned', { names: names(back) }), t('kiosk-web-returned-sub'));
     return;
   }
   const known = faces.filter((f) => f.delegate && (f.status === 'checked_in' || f.status === 'already_checked_in'));
   if (known.length) {
     unknownRun = 0;
-    const names = known.map((f) => f.delegate.full_name).join(', ');
     const delegations = [...new Set(known.map((f) => f.delegate.delegation))].join(', ');
     const again = known.every((f) => f.status === 'already_checked_in');
-    show('welcome', `Welcome, ${names}`, `${delegations} · ${again ? 'already checked in' : 'checked in'}`);
+    show('welcome', t('kiosk-web-welcome', { names: names(known) }),
+      t('kiosk-web-welcome-sub', { delegations, again: again ? 'yes' : 'no' }));
     return;
   }
   if (faces.some((f) => f.status === 'spoof_suspected')) {
     unknownRun = 0;
-    show('unknown', 'Please see the registration desk', 'Check-in needs you in person, not a picture.');
+    show('unknown', t('kiosk-spoof-suspected'), t('kiosk-web-spoof-sub'));
     return;
   }
   if (faces.some((f) => f.status === 'pending')) {
     unknownRun = 0;
-    if (Date.now() >= shownUntil) show('pending', 'One moment…', 'Keep looking at the camera', 1000);
+    if (Date.now() >= shownUntil) show('pending', t('kiosk-web-moment'), t('kiosk-web-moment-sub'), 1000);
     return;
   }
   if (faces.some((f) => f.status === 'unknown')) {
     unknownRun += 1;
     if (unknownRun >= UNKNOWN_FRAMES) {
-      show('unknown', 'Not recognised', 'Please see the registration desk.');
+      show('unknown', t('kiosk-web-unknown'), t('kiosk-web-unknown-sub'));
     }
     return;
   }
   unknownRun = 0;
-  if (faces.some((f) => f.status === 'rejected')) idle('Please come closer', 'and look at the camera');
+  if (faces.some((f) => f.status === 'rejected')) idle(t('kiosk-web-closer'), t('kiosk-web-closer-sub'));
   else idle();
 }
 
@@ -108,14 +109,14 @@ async function drain() {
           // Unreachable or busy: keep the frame, wait, try again in order.
           online = e.status !== 0;
           status();
-          if (e.status === 0) show('offline', 'Check-in is offline', 'Please wait or see the registration desk', 0);
+          if (e.status === 0) show('offline', t('kiosk-web-offline'), t('kiosk-web-offline-sub'), 0);
           await sleep(backoff);
           backoff = Math.min(backoff * 2, 8000);
           continue;
         }
         queue.shift();
         online = true;
-        if (e.code === 'no_open_sitting') show('closed', 'Check-in is closed', 'No sitting is open yet.', 1500);
+        if (e.code === 'no_open_sitting') show('closed', t('kiosk-web-closed'), t('kiosk-web-closed-sub'), 1500);
       }
       status();
     }
@@ -136,10 +137,10 @@ function grab(video, canvas, width) {
 
 startPage({
   roles: ['kiosk'],
-  pageName: 'browser kiosk',
+  intro: 'login-kiosk',
   start: async (session) => {
     const fps = Math.max(0.2, session.kiosk.fps || 5);
-    $('#door').textContent = session.direction === 'exit' ? 'exit' : 'entrance';
+    $('#door').textContent = t('door-name', { door: session.direction === 'exit' ? 'exit' : 'entrance' });
     const width = session.kiosk.frame_width || 640;
     const video = $('#video');
     try {
@@ -148,7 +149,7 @@ startPage({
         audio: false,
       });
     } catch (e) {
-      show('offline', 'The camera cannot be opened', `${e.message}. This page needs HTTPS or localhost and camera permission.`, 0);
+      show('offline', t('kiosk-web-no-camera'), t('kiosk-web-no-camera-sub', { error: e.message }), 0);
       return;
     }
     const canvas = document.createElement('canvas');

@@ -301,13 +301,18 @@ impl TestServer {
 
     /// Creates and opens a sitting with the quorum `rule` `num/den`; returns its id.
     pub async fn open_sitting(&self, num: i64, den: i64, rule: &str) -> i64 {
+        self.open_sitting_named("Plenary", (num, den, rule)).await
+    }
+
+    /// Creates and opens the sitting `name` with the quorum `(num, den, rule)`; returns its id.
+    pub async fn open_sitting_named(&self, name: &str, (num, den, rule): (i64, i64, &str)) -> i64 {
         let (s, v) = self
             .json(
                 reqwest::Method::POST,
                 "/api/v1/sittings",
                 "admin",
                 serde_json::json!({
-                    "name": "Plenary",
+                    "name": name,
                     "quorum": {"numerator": num, "denominator": den, "rule": rule},
                 }),
             )

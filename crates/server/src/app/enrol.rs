@@ -72,9 +72,18 @@ async fn faces(state: &AppState, image: Vec<u8>, wait: bool) -> Result<Vec<Face>
     })
 }
 
-/// A refusal as the client sees it; a duplicate names the other delegate.
+/// A refusal as the client sees it: the figures measured and needed (so a page can say them in
+/// its own language), and for a duplicate the other delegate's name.
 async fn refusal(state: &AppState, r: Refusal) -> Result<AppError, AppError> {
+    let measured =
+        |measured: f32, needed: f32| Some(json!({"measured": measured, "needed": needed}));
     let detail = match &r {
+        Refusal::NoFace => None,
+        Refusal::MultipleFaces { faces } => Some(json!({ "faces": faces })),
+        Refusal::FaceTooSmall { inter_eye, needed } => measured(*inter_eye, *needed),
+        Refusal::Blurry { sharpness, needed } => measured(*sharpness, *needed),
+        Refusal::NotFrontal { frontal, needed } => measured(*frontal, *needed),
+        Refusal::SpoofSuspected { liveness, needed } => measured(*liveness, *needed),
         Refusal::DuplicateOf { delegate_id, score } => {
             let name = state
                 .store
@@ -84,7 +93,6 @@ async fn refusal(state: &AppState, r: Refusal) -> Result<AppError, AppError> {
                 .unwrap_or_default();
             Some(json!({"delegate": {"id": delegate_id, "full_name": name}, "score": score}))
         }
-        _ => None,
     };
     let e = AppError::from(r);
     Ok(match detail {

@@ -69,6 +69,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .nest(rollcall_api::API_PREFIX, v1)
         .routes(routes!(misc::healthz))
+        .routes(routes!(crate::web::catalogue))
         .routes(routes!(misc::metrics))
 }
 

@@ -453,7 +453,11 @@ pub async fn attendance_xlsx(
 fn export_lang(q: &LangQuery, headers: &HeaderMap) -> Result<Lang, AppError> {
     if let Some(tag) = &q.lang {
         return Lang::from_tag(tag).ok_or_else(|| {
-            AppError::unprocessable("invalid_lang", format!("lang {tag:?}: use vi or en"))
+            let known: Vec<&str> = Lang::ALL.iter().map(|l| l.tag()).collect();
+            AppError::unprocessable(
+                "invalid_lang",
+                format!("lang {tag:?}: use one of {}", known.join(", ")),
+            )
         });
     }
     Ok(headers
