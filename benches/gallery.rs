@@ -1,6 +1,11 @@
 //! Gallery search beside FAISS `IndexFlatIP`, same vectors, same queries, one run:
 //! `make bench-gallery` (or `cargo bench -p rollcall-benches --bench gallery`).
 //!
+//! The vectors are laid out as the product's templates are: dlib's 128-d descriptor and SFace's
+//! 128-d feature side by side, each a unit vector, and queries weighted per block as the
+//! recognizer weights them (the server's default `sface_weight`), so the dimension and the scores'
+//! spread follow the code.
+//!
 //! Criterion measures each variant; at the end a table puts criterion's medians beside FAISS's (timed by
 //! `tools/faiss_peer.py` on the very same files), with the ratios, GB/s scanned, and the memory read
 //! bandwidth measured here, in this process. `ROLLCALL_BENCH_SIZES=1000,10000` narrows the sizes.
@@ -10,10 +15,35 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use rayon::prelude::*;
 use rollcall_benches::{criterion_median_ns, repo_root, run_peer, unit_vectors, write_f32};
+use rollcall_checkin::RecognitionConfig;
 use rollcall_gallery::{Backend, Gallery, ScanMode};
+use rollcall_vision::{DLIB_DIM, SFACE_DIM};
 
-const DIM: usize = 128;
+/// The product's template: dlib's descriptor, then SFace's feature.
+const DIM: usize = DLIB_DIM + SFACE_DIM;
 const BATCH: usize = 64;
+
+/// `n` templates as the pipeline makes them: each embedder's part a unit vector of its own.
+fn templates(seed: u64, n: usize) -> Vec<f32> {
+    let dlib = unit_vectors(seed, n, DLIB_DIM);
+    let sface = unit_vectors(seed + 1_000, n, SFACE_DIM);
+    dlib.chunks_exact(DLIB_DIM)
+        .zip(sface.chunks_exact(SFACE_DIM))
+        .flat_map(|(d, s)| d.iter().chain(s).copied())
+        .collect()
+}
+
+/// `n` probes as the recognizer searches with them: templates with each block times its weight.
+fn probes(seed: u64, n: usize) -> Vec<f32> {
+    let blocks = RecognitionConfig::default().blocks();
+    let mut q = templates(seed, n);
+    for row in q.chunks_exact_mut(DIM) {
+        for b in &blocks {
+            row[b.range.clone()].iter_mut().for_each(|x| *x *= b.weight);
+        }
+    }
+    q
+}
 
 fn sizes() -> Vec<usize> {
     std::env::var("ROLLCALL_BENCH_SIZES").ok().map_or_else(
@@ -23,7 +53,7 @@ fn sizes() -> Vec<usize> {
 }
 
 fn build(n: usize, backend: Backend) -> (Gallery, Vec<f32>) {
-    let data = unit_vectors(42, n, DIM);
+    let data = templates(42, n);
     let g = Gallery::with_backend(DIM, backend);
     g.add_many(
         data.chunks_exact(DIM)
@@ -52,7 +82,7 @@ fn main() {
         .warm_up_time(Duration::from_secs(1));
     let backend = Backend::detect();
     let threads = rayon::current_num_threads();
-    let queries = unit_vectors(7, BATCH, DIM);
+    let queries = probes(7, BATCH);
     let query_refs: Vec<&[f32]> = queries.chunks_exact(DIM).collect();
     let data_dir = repo_root().join("target/bench-data");
     std::fs::create_dir_all(&data_dir).unwrap();
@@ -76,7 +106,7 @@ fn main() {
     {
         let mut g = c.benchmark_group("crossover");
         for n in [2_048, 4_096, 8_192, 16_384, 32_768, 65_536] {
-            let data = unit_vectors(3, n, DIM);
+            let data = templates(3, n);
             for (label, min_rows) in [("serial", usize::MAX), ("parallel", 0)] {
                 let gal = Gallery::with_backend(DIM, backend).with_parallel_min_rows(min_rows);
                 gal.add_many(
@@ -95,7 +125,7 @@ fn main() {
 
     // Start-up: 100k templates from memory into a searchable gallery (quantisation included).
     {
-        let data = unit_vectors(5, 100_000, DIM);
+        let data = templates(5, 100_000);
         let mut g = c.benchmark_group("load");
         g.sample_size(10);
         g.bench_function("100k", |b| {
@@ -149,7 +179,7 @@ fn main() {
         grp.finish();
 
         // Top-1 of int8 + re-rank against exact search, on 10,000 queries.
-        let check = unit_vectors(99, 10_000, DIM);
+        let check = probes(99, 10_000);
         let check_refs: Vec<&[f32]> = check.chunks_exact(DIM).collect();
         let mut mismatches = 0;
         for chunk in check_refs.chunks(BATCH) {
