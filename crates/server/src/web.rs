@@ -134,6 +134,15 @@ pub async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
     }
 }
 
+/// The best of rollcall's languages for the request's `Accept-Language`, English without one.
+pub(crate) fn browser_lang(headers: &HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::negotiate)
+        .unwrap_or_default()
+}
+
 /// The pages' words in the language asked for (`?lang=`, a choice made on a page), else the
 /// browser's (`Accept-Language`), else English. An unknown `lang` is no error here: a language
 /// once picked and since removed falls back to the browser's.
@@ -144,13 +153,7 @@ pub async fn catalogue(Query(q): Query<LangQuery>, headers: HeaderMap) -> Respon
         .lang
         .as_deref()
         .and_then(Lang::from_tag)
-        .unwrap_or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .map(Lang::negotiate)
-                .unwrap_or_default()
-        });
+        .unwrap_or_else(|| browser_lang(&headers));
     let body = Catalogue {
         lang: lang.tag().to_string(),
         languages: Lang::ALL

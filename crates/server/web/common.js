@@ -87,6 +87,16 @@ export async function download(path, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+/** A sitting's quorum rule as message arguments (`rule`, `fraction`, `basis`), the same on every
+ *  page that states it. */
+export function quorumArgs(s) {
+  return {
+    rule: s.quorum_rule,
+    fraction: `${s.quorum_numerator}/${s.quorum_denominator}`,
+    basis: s.quorum_basis || 'checked_in',
+  };
+}
+
 /** What the server said, in the page's language where the catalogue knows the code, else as the
  *  server put it (in English). */
 export function errorText(e) {

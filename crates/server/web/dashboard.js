@@ -1,6 +1,8 @@
 // Presidium dashboard: the open sitting's attendance and quorum, live from the event stream.
 // No photos here: it shows names, delegations and counts only.
-import { $, h, api, subscribe, startPage, alertItem, download, errorText } from '/assets/common.js';
+import {
+  $, h, api, subscribe, startPage, alertItem, download, errorText, quorumArgs,
+} from '/assets/common.js';
 import { t, fmtTime, fmtClock, fmtPercent } from '/assets/i18n.js';
 
 const RECENT = 12;
@@ -15,13 +17,7 @@ let chartData = { checkins: [], movements: [], required: 0, eligible: 0 };
 const inHallBasis = () => sitting && sitting.quorum_basis === 'in_hall';
 
 function ruleText(s, att) {
-  return t('dash-rule', {
-    rule: s.quorum_rule,
-    fraction: `${s.quorum_numerator}/${s.quorum_denominator}`,
-    eligible: att.eligible,
-    required: att.required,
-    basis: s.quorum_basis || 'checked_in',
-  });
+  return t('dash-rule', { ...quorumArgs(s), eligible: att.eligible, required: att.required });
 }
 
 function renderCounts(c) {

@@ -1,6 +1,6 @@
 // Staff enrolment desk: find or add delegates, enrol photos (file or camera) through the server's
 // quality gate, check people in by hand with a reason, bulk import, and (admins) run sittings.
-import { $, h, api, startPage, sleep, subscribe, alertItem, errorText } from '/assets/common.js';
+import { $, h, api, startPage, sleep, subscribe, alertItem, errorText, quorumArgs } from '/assets/common.js';
 import { t, fmtShortDateTime, fmtNumber } from '/assets/i18n.js';
 
 const SHOWN = 200;
@@ -421,9 +421,7 @@ function renderSittings(list) {
   $('#sitting-list').replaceChildren(...recent.map((s) => h('li', { class: s.status },
     h('span', { class: 'name' }, s.name),
     h('span', { class: `badge ${s.status === 'open' ? 'ok' : ''}` }, t('sitting-status', { status: s.status })),
-    h('span', { class: 'muted' }, t('desk-sitting-rule', {
-      rule: s.quorum_rule, fraction: `${s.quorum_numerator}/${s.quorum_denominator}`,
-      basis: s.quorum_basis || 'checked_in' })),
+    h('span', { class: 'muted' }, t('desk-sitting-rule', quorumArgs(s))),
     s.status !== 'draft' ? h('a', { href: `/report?sitting=${s.id}`, target: '_blank', rel: 'noopener' }, t('desk-report')) : null,
     admin && s.status === 'draft' ? h('button', { type: 'button', onclick: () => sittingAction(s.id, 'open') }, t('desk-open')) : null,
     admin && s.status === 'open' ? h('button', { type: 'button', class: 'secondary', onclick: () => sittingAction(s.id, 'close') }, t('desk-close')) : null)));

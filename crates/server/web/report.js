@@ -2,18 +2,16 @@
 // saves as PDF. The sitting, its quorum rule and basis, the roll by delegation (who was present,
 // how and when), amendments, passages out of and back into the hall, roll calls, and the audit
 // chain's head. Names, counts and times only: no photos.
-import { $, h, api, startPage, ApiError, download, errorText } from '/assets/common.js';
+import { $, h, api, startPage, ApiError, download, errorText, quorumArgs } from '/assets/common.js';
 import { t, lang, fmtDateTime as fmt, fmtNumber } from '/assets/i18n.js';
 
 const how = (method) => t('report-method', { method });
 
 function ruleText(s, att) {
   return t('report-rule', {
-    rule: s.quorum_rule,
-    fraction: `${s.quorum_numerator}/${s.quorum_denominator}`,
+    ...quorumArgs(s),
     eligible: att.eligible,
     required: att.required,
-    basis: s.quorum_basis || 'checked_in',
     present: att.present,
     reached: att.quorum_reached ? 'yes' : 'no',
     open: s.status === 'open' ? 'yes' : 'no',

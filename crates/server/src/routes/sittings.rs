@@ -460,11 +460,7 @@ fn export_lang(q: &LangQuery, headers: &HeaderMap) -> Result<Lang, AppError> {
             )
         });
     }
-    Ok(headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(Lang::negotiate)
-        .unwrap_or_default())
+    Ok(crate::web::browser_lang(headers))
 }
 
 /// The attendance as a spreadsheet file to save.
