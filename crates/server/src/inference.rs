@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
 use axum::http::StatusCode;
 use rollcall_vision::{decode_image, DecodeLimits, Face, InferencePool, Purpose, VisionError};
 
@@ -12,6 +14,9 @@ use crate::error::AppError;
 #[derive(Debug)]
 pub struct Inference {
     pool: Arc<InferencePool>,
+    /// One permit per worker and per queue place. A request takes one before its upload is read
+    /// and gives it back when its job is done, so a full pool refuses at the cost of a header.
+    slots: Arc<Semaphore>,
     /// Kiosk frames and identification queries; enrolment photos.
     probe_limits: DecodeLimits,
     enrolment_limits: DecodeLimits,
@@ -39,18 +44,47 @@ pub fn image_error(e: VisionError) -> AppError {
     }
 }
 
+/// A place in the inference pool, held from before a request's body is read until its image has
+/// been analysed (or the request is dropped before that).
+#[derive(Debug)]
+pub struct Slot {
+    _permit: OwnedSemaphorePermit,
+}
+
 impl Inference {
     pub fn new(cfg: &Config) -> Result<Self, VisionError> {
+        // The channel has room for every permit, so a job that holds one is never refused by it.
+        let places = cfg.workers.max(1) + cfg.queue;
         Ok(Inference {
-            pool: InferencePool::new(&cfg.pipeline(), cfg.workers, cfg.queue)?,
+            pool: InferencePool::new(&cfg.pipeline(), cfg.workers, places)?,
+            slots: Arc::new(Semaphore::new(places)),
             probe_limits: cfg.decode_limits_for(Purpose::Probe),
             enrolment_limits: cfg.decode_limits_for(Purpose::Enrolment),
         })
     }
 
-    /// Decodes and analyses an image on an inference worker. `AppError::Busy` when every worker is
-    /// taken and the queue is full: the caller answers 503 rather than queueing without bound.
+    /// A place for one image, or `AppError::Busy` when every worker is taken and the queue is full:
+    /// the caller answers 503 rather than queueing without bound, before reading the upload.
+    pub fn reserve(&self) -> Result<Slot, AppError> {
+        Arc::clone(&self.slots)
+            .try_acquire_owned()
+            .map(|permit| Slot { _permit: permit })
+            .map_err(|_| AppError::Busy)
+    }
+
+    /// Decodes and analyses an image on an inference worker; `AppError::Busy` as `reserve`.
     pub async fn analyze(&self, bytes: Vec<u8>, purpose: Purpose) -> Result<Vec<Face>, AppError> {
+        let slot = self.reserve()?;
+        self.analyze_in(slot, bytes, purpose).await
+    }
+
+    /// Decodes and analyses an image in a place reserved for it.
+    pub async fn analyze_in(
+        &self,
+        slot: Slot,
+        bytes: Vec<u8>,
+        purpose: Purpose,
+    ) -> Result<Vec<Face>, AppError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let limits = match purpose {
             Purpose::Probe => self.probe_limits,
@@ -58,6 +92,8 @@ impl Inference {
         };
         self.pool.try_submit(move |p| {
             let result = decode_image(&bytes, &limits).and_then(|img| p.analyze_for(&img, purpose));
+            // The place is free again once the worker is, whether or not anyone still waits.
+            drop(slot);
             let _ = tx.send(result);
         })?;
         rx.await

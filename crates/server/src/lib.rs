@@ -1,6 +1,6 @@
 //! rollcall's HTTP API (axum). Every route but `/healthz` needs a bearer token with a role; inference
-//! runs on a bounded worker pool (503 + Retry-After when it is full); check-ins are committed before
-//! the response leaves.
+//! runs on a bounded worker pool (503 + Retry-After when it is full, before a frame's upload is read);
+//! check-ins are committed before the response leaves.
 //!
 //! The check-in rules live in `rollcall-checkin`; this crate parses requests, calls those rules and
 //! the store (`app`), and maps the outcome to HTTP (`routes`). Request and response bodies are the
@@ -32,7 +32,7 @@ pub use auth::{hash_token, new_token};
 pub use config::Config;
 pub use error::AppError;
 pub use events::Events;
-pub use inference::Inference;
+pub use inference::{Inference, Slot};
 pub use metrics::Metrics;
 
 #[derive(Clone)]

@@ -115,20 +115,27 @@ async fn one_address_cannot_take_more_than_its_share() {
     srv.stop().await;
 }
 
-#[tokio::test]
-async fn a_body_sent_a_byte_at_a_time_ends_in_408_and_frees_the_connection() {
-    let srv = TestServer::sqlite(|c| c.request_timeout_ms = 1000).await;
-    srv.open_sitting(1, 2, "more_than").await;
+/// A kiosk frame whose header announces a 100 KB JPEG, of which only the first two bytes follow.
+async fn frame_head_only(srv: &TestServer, frame_id: &str) -> TcpStream {
     let addr: SocketAddr = srv.base.trim_start_matches("http://").parse().unwrap();
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let head = format!(
-        "POST /api/v1/kiosk/frames?kiosk_frame_id=slow&captured_at={} HTTP/1.1\r\nHost: hall\r\n\
-         Authorization: Bearer {}\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n",
+        "POST /api/v1/kiosk/frames?kiosk_frame_id={frame_id}&captured_at={} HTTP/1.1\r\n\
+         Host: hall\r\nAuthorization: Bearer {}\r\nContent-Type: image/jpeg\r\n\
+         Content-Length: 100000\r\n\r\n",
         captured(0),
         srv.tokens["kiosk"]
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(&[0xFF, 0xD8]).await.unwrap();
+    stream
+}
+
+#[tokio::test]
+async fn a_body_sent_a_byte_at_a_time_ends_in_408_and_frees_the_connection() {
+    let srv = TestServer::sqlite(|c| c.request_timeout_ms = 1000).await;
+    srv.open_sitting(1, 2, "more_than").await;
+    let mut stream = frame_head_only(&srv, "slow").await;
     let mut answer = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut answer)).await;
     assert!(read.is_ok(), "the server ended the request");
@@ -137,5 +144,43 @@ async fn a_body_sent_a_byte_at_a_time_ends_in_408_and_frees_the_connection() {
         answer.starts_with("HTTP/1.1 408") && answer.contains("request_timeout"),
         "{answer}"
     );
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn a_full_pool_refuses_a_frame_before_its_upload_is_read() {
+    // The request timeout is far longer than the test waits: a 503 can only come before the body.
+    let srv = TestServer::sqlite(|c| {
+        c.request_timeout_ms = 120_000;
+        c.workers = 1;
+        c.queue = 1;
+    })
+    .await;
+    srv.open_sitting(1, 2, "more_than").await;
+    let mut held = Vec::new();
+    while let Ok(slot) = srv.state.inference.reserve() {
+        held.push(slot);
+    }
+    assert_eq!(held.len(), 2, "one worker and one queue place");
+    let mut stream = frame_head_only(&srv, "full").await;
+    let mut buf = [0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(20), stream.read(&mut buf))
+        .await
+        .expect("answered without the rest of the upload")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("retry-after: 1"),
+        "{answer}"
+    );
+    drop(stream);
+
+    // Nothing was recorded for the refused frame: once a place is free, the same id is served.
+    drop(held);
+    let (status, body) = srv
+        .frame("full", &captured(0), camera_frame("obama.jpg", 1.0))
+        .await;
+    assert_eq!(status, 200, "{body}");
     srv.stop().await;
 }

@@ -18,6 +18,7 @@ use crate::app::attendance::announce;
 use crate::app::passages;
 use crate::auth::Caller;
 use crate::events::LiveEvent;
+use crate::inference::Slot;
 use crate::metrics::Metrics;
 use crate::{AppError, AppState};
 
@@ -78,6 +79,14 @@ pub(crate) async fn open_sitting(state: &AppState) -> Result<Sitting, AppError> 
     })
 }
 
+/// A place on the inference pool for one frame, taken before anything else is looked up or read:
+/// when the pool is full, a kiosk is told to come back (503) at the cost of its request's header.
+pub(crate) fn reserve(state: &AppState) -> Result<Slot, AppError> {
+    state.inference.reserve().inspect_err(|_| {
+        Metrics::inc(&state.metrics.busy);
+    })
+}
+
 /// Recognises every face in `image` and decides each one; check-ins are committed, and the answer
 /// stored under the frame id, before this returns.
 pub(crate) async fn process(
@@ -86,18 +95,14 @@ pub(crate) async fn process(
     sitting: &Sitting,
     frame_id: &str,
     captured_at: i64,
+    slot: Slot,
     image: Vec<u8>,
 ) -> Result<FrameAnswer, AppError> {
     let started = Instant::now();
     let faces = state
         .inference
-        .analyze(image, Purpose::Probe)
-        .await
-        .inspect_err(|e| {
-            if matches!(e, AppError::Busy) {
-                Metrics::inc(&state.metrics.busy);
-            }
-        })?;
+        .analyze_in(slot, image, Purpose::Probe)
+        .await?;
     state.metrics.inference_ns.fetch_add(
         started.elapsed().as_nanos() as u64,
         std::sync::atomic::Ordering::Relaxed,

@@ -52,6 +52,9 @@ pub async fn frame(
     }
     let captured_at = capture_time(&q)?;
     Metrics::inc(&state.metrics.frames);
+    // Before the store is asked anything or the upload read: an overloaded server's refusals must
+    // not take the time its workers need (a replayed frame id also waits for a free place).
+    let slot = frames::reserve(&state)?;
     if let Some(previous) = frames::answered(&state, &caller, &q.kiosk_frame_id).await? {
         Metrics::inc(&state.metrics.frames_replayed);
         return Ok(Json(previous));
@@ -65,6 +68,7 @@ pub async fn frame(
         &sitting,
         &q.kiosk_frame_id,
         captured_at,
+        slot,
         image,
     )
     .await?;
