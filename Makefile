@@ -64,7 +64,7 @@ bench-decode: ort
 bench-import: ort
 	$(CARGO) bench -p rollcall-benches --bench import_memory
 
-# 8 kiosks posting frames to a real server at 30 frames/s for 20 s.
+# 8 kiosks posting frames to a real server at 40 frames/s in all for 60 s (ROLLCALL_LOAD_FPS, ROLLCALL_LOAD_SECONDS).
 bench-load: ort
 	$(CARGO) bench -p rollcall-benches --bench load
 

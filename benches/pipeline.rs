@@ -9,8 +9,8 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use image::{imageops, Rgb, RgbImage};
 use rollcall_benches::{criterion_median_ns, repo_root, run_peer};
 use rollcall_vision::{
-    align_chip, decode_image, sface_crop, DecodeLimits, Embedder, InferencePool, LivenessModels,
-    MtcnnDetector, Pipeline, PipelineConfig, SfaceEmbedder,
+    align_chip, decode_image, sface_crop, DecodeLimits, DetectorConfig, Embedder, InferencePool,
+    LivenessModels, MtcnnDetector, Pipeline, PipelineConfig, SfaceEmbedder,
 };
 
 /// A kiosk-like frame: the portrait scaled so the face box is about 85x120 pixels, on a grey wall.
@@ -38,81 +38,76 @@ fn main() {
     // The server's liveness setting (both Silent-Face models on every face).
     let liveness = rollcall_checkin::LivenessConfig::default().mapping();
 
+    // The server's default; the default without liveness; without dlib's mirror on probes
+    // (`probe_mirror = false`); dlib alone (docs/accuracy.md, "What each lever bought").
+    let default = PipelineConfig {
+        liveness,
+        ..PipelineConfig::default()
+    };
+    let variants: [(&str, PipelineConfig); 4] = [
+        ("default", default.clone()),
+        (
+            "no_liveness",
+            PipelineConfig {
+                liveness: None,
+                ..default.clone()
+            },
+        ),
+        (
+            "unmirrored_probes",
+            PipelineConfig {
+                probe_flip: false,
+                ..default.clone()
+            },
+        ),
+        (
+            "dlib_only",
+            PipelineConfig {
+                sface: false,
+                liveness: None,
+                ..default.clone()
+            },
+        ),
+    ];
     let mut g = c.benchmark_group("frame_640x480");
-    // Recognition alone; the server's default (recognition and liveness); probes at the
-    // enrolment scales too; dlib alone, no SFace (docs/accuracy.md, "What each lever bought").
-    let off = None;
-    for (min_face, threads, probe_scales, sface, live, name) in [
-        (40.0, 1, vec![], true, off, "min40_t1".to_string()),
-        (40.0, cores, vec![], true, off, format!("min40_t{cores}")),
-        (
-            40.0,
-            1,
-            vec![],
-            true,
-            liveness,
-            "min40_t1_liveness".to_string(),
-        ),
-        (
-            40.0,
-            cores,
-            vec![],
-            true,
-            liveness,
-            format!("min40_t{cores}_liveness"),
-        ),
-        (20.0, 1, vec![], true, off, "min20_t1".to_string()),
-        (
-            40.0,
-            cores,
-            vec![1.1, 0.95],
-            true,
-            off,
-            format!("min40_t{cores}_probe_scales"),
-        ),
-        (
-            40.0,
-            1,
-            vec![],
-            false,
-            off,
-            "min40_t1_dlib_only".to_string(),
-        ),
-        (
-            40.0,
-            cores,
-            vec![],
-            false,
-            off,
-            format!("min40_t{cores}_dlib_only"),
-        ),
-    ] {
-        let mut config = PipelineConfig {
-            intra_threads: threads,
-            probe_scales,
-            sface,
-            liveness: live,
-            ..PipelineConfig::default()
-        };
-        config.detector.min_face = min_face;
-        let mut p = Pipeline::load(&config).unwrap();
-        assert_eq!(
-            p.analyze(&frame)
-                .unwrap()
-                .iter()
-                .filter(|f| f.quality.detector_score > 0.95)
-                .count(),
-            1
-        );
-        g.bench_function(BenchmarkId::new("whole", name), |b| {
-            b.iter(|| p.analyze(&frame).unwrap());
-        });
+    for (name, config) in &variants {
+        for threads in [1, cores] {
+            let mut p = Pipeline::load(&PipelineConfig {
+                intra_threads: threads,
+                ..config.clone()
+            })
+            .unwrap();
+            let faces = p.analyze(&frame).unwrap();
+            assert_eq!(
+                faces
+                    .iter()
+                    .filter(|f| f.quality.detector_score > 0.95)
+                    .count(),
+                1
+            );
+            g.bench_function(
+                BenchmarkId::new("whole", format!("{name}_t{threads}")),
+                |b| {
+                    b.iter(|| p.analyze(&frame).unwrap());
+                },
+            );
+        }
     }
     let models = PipelineConfig::default().models_dir;
-    let mut det = MtcnnDetector::load(&models, Default::default(), 1).unwrap();
-    g.bench_function("detect_only_min40_t1", |b| {
-        b.iter(|| det.detect(&frame).unwrap());
-    });
+    for min_face in [40.0, 80.0] {
+        let mut det = MtcnnDetector::load(
+            &models,
+            DetectorConfig {
+                min_face,
+                ..DetectorConfig::default()
+            },
+            1,
+        )
+        .unwrap();
+        g.bench_function(BenchmarkId::new("detect_only_t1", min_face), |b| {
+            b.iter(|| det.detect(&frame).unwrap());
+        });
+    }
     let lm = Pipeline::load(&PipelineConfig::default())
         .unwrap()
         .analyze(&frame)
@@ -120,11 +115,11 @@ fn main() {
         .landmarks;
     g.bench_function("align_only", |b| b.iter(|| align_chip(&frame, &lm)));
     let chip = align_chip(&frame, &lm);
+    let mut e = Embedder::load(&models, 1).unwrap();
     for flip in [false, true] {
-        let mut e = Embedder::load(&models, flip, 1).unwrap();
         g.bench_function(
             BenchmarkId::new("embed_one_chip_t1", if flip { "flip" } else { "no_flip" }),
-            |b| b.iter(|| e.embed(std::slice::from_ref(&chip)).unwrap()),
+            |b| b.iter(|| e.embed(std::slice::from_ref(&chip), flip).unwrap()),
         );
     }
     let crop = sface_crop(&frame, &lm);
@@ -150,17 +145,8 @@ fn main() {
     const FRAMES: usize = 32;
     let mut g = c.benchmark_group("pool");
     g.throughput(Throughput::Elements(FRAMES as u64));
-    for (sface, live, name) in [
-        (true, off, format!("{cores}_workers")),
-        (true, liveness, format!("{cores}_workers_liveness")),
-        (false, off, format!("{cores}_workers_dlib_only")),
-    ] {
-        let config = PipelineConfig {
-            sface,
-            liveness: live,
-            ..PipelineConfig::default()
-        };
-        let pool = InferencePool::new(&config, cores, FRAMES).unwrap(); // min face 40
+    for (name, config) in &variants {
+        let pool = InferencePool::new(config, cores, FRAMES).unwrap();
         g.bench_function(BenchmarkId::new("faces", name), |b| {
             b.iter(|| {
                 let (tx, rx) = mpsc::channel();
@@ -185,123 +171,46 @@ fn main() {
         &["dlib-bin==20.0.1.post1", "face-recognition-models==0.3.0"],
         &["time".into(), frame_path.display().to_string()],
     );
-    let ms = |g: &str, b: &str| criterion_median_ns(g, b).map(|ns| ns / 1e6);
-    let fps = criterion_median_ns("pool", &format!("faces/{cores}_workers"))
-        .map(|ns| FRAMES as f64 / (ns / 1e9));
-    println!("\n| what (640x480 frame, one face) | median ms |");
-    println!("|---|---|");
-    for (label, g, b) in [
-        (
-            "rollcall, min face 40, 1 thread",
-            "frame_640x480",
-            "whole/min40_t1".to_string(),
-        ),
-        (
-            &format!("rollcall, min face 40, {cores} threads"),
-            "frame_640x480",
-            format!("whole/min40_t{cores}"),
-        ),
-        (
-            "rollcall with liveness (server default), min face 40, 1 thread",
-            "frame_640x480",
-            "whole/min40_t1_liveness".to_string(),
-        ),
-        (
-            &format!("rollcall with liveness (server default), min face 40, {cores} threads"),
-            "frame_640x480",
-            format!("whole/min40_t{cores}_liveness"),
-        ),
-        (
-            &format!("rollcall, min face 40, {cores} threads, probes at 3 scales"),
-            "frame_640x480",
-            format!("whole/min40_t{cores}_probe_scales"),
-        ),
-        (
-            "rollcall without SFace (dlib alone), 1 thread",
-            "frame_640x480",
-            "whole/min40_t1_dlib_only".to_string(),
-        ),
-        (
-            &format!("rollcall without SFace (dlib alone), {cores} threads"),
-            "frame_640x480",
-            format!("whole/min40_t{cores}_dlib_only"),
-        ),
-        (
-            "rollcall, min face 20, 1 thread",
-            "frame_640x480",
-            "whole/min20_t1".to_string(),
-        ),
-        (
-            "  detection only (min 40, 1 thread)",
-            "frame_640x480",
-            "detect_only_min40_t1".to_string(),
-        ),
-        (
-            "  alignment only",
-            "frame_640x480",
-            "align_only".to_string(),
-        ),
-        (
-            "  embedding, one chip + mirror (1 thread)",
-            "frame_640x480",
-            "embed_one_chip_t1/flip".to_string(),
-        ),
-        (
-            "  embedding, one chip (1 thread)",
-            "frame_640x480",
-            "embed_one_chip_t1/no_flip".to_string(),
-        ),
-        (
-            "  SFace, one face (1 thread)",
-            "frame_640x480",
-            "sface_one_face_t1/no_flip".to_string(),
-        ),
-        (
-            "  SFace, one face + mirror (1 thread)",
-            "frame_640x480",
-            "sface_one_face_t1/flip".to_string(),
-        ),
-        (
-            "  liveness, one face, both models (1 thread)",
-            "frame_640x480",
-            "liveness_one_face_t1".to_string(),
-        ),
-    ] {
-        println!(
-            "| {label} | {} |",
-            ms(g, &b).map_or("-".into(), |x| format!("{x:.2}"))
-        );
-    }
+    let ms = |b: &str| criterion_median_ns("frame_640x480", b).map(|ns| ns / 1e6);
+    let show = |x: Option<f64>, digits: usize| x.map_or("-".into(), |x| format!("{x:.digits$}"));
     let dlib_ms = peer.as_ref().and_then(|p| p["ms_per_frame"].as_f64());
     println!(
-        "| dlib peer (HOG upsample 1 + 5-point + ResNet), 1 thread | {} |",
-        dlib_ms.map_or("-".into(), |x| format!("{x:.2}"))
+        "\n| what (640x480 frame, one face, min face 40) | 1 thread | {cores} threads | \
+         faces/s, {cores} workers | dlib peer / this (1 thread) |"
     );
-    for (what, bench) in [
-        (
-            "with liveness (the server's default)",
-            "whole/min40_t1_liveness",
-        ),
-        ("recognition alone", "whole/min40_t1"),
-    ] {
-        if let (Some(d), Some(r)) = (dlib_ms, ms("frame_640x480", bench)) {
-            println!(
-                "rollcall {what} is {:.1}x faster than the dlib peer per frame (both on 1 \
-                 thread; both find faces from about 40 px)",
-                d / r
-            );
-        }
+    println!("|---|---|---|---|---|");
+    for (name, _) in &variants {
+        let one = ms(&format!("whole/{name}_t1"));
+        let fps = criterion_median_ns("pool", &format!("faces/{name}"))
+            .map(|ns| FRAMES as f64 / (ns / 1e9));
+        let ratio = dlib_ms.zip(one).map(|(d, r)| d / r);
+        println!(
+            "| {name} | {} ms | {} ms | {} | {}x |",
+            show(one, 1),
+            show(ms(&format!("whole/{name}_t{cores}")), 1),
+            show(fps, 1),
+            show(ratio, 2)
+        );
     }
-    let fps_dlib = criterion_median_ns("pool", &format!("faces/{cores}_workers_dlib_only"))
-        .map(|ns| FRAMES as f64 / (ns / 1e9));
-    let fps_live = criterion_median_ns("pool", &format!("faces/{cores}_workers_liveness"))
-        .map(|ns| FRAMES as f64 / (ns / 1e9));
-    let show = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.1}"));
     println!(
-        "pool of {cores} single-threaded workers: {} faces/s with liveness (server default), \
-         {} without, {} without SFace and liveness",
-        show(fps_live),
-        show(fps),
-        show(fps_dlib)
+        "| dlib peer (HOG upsample 1 + 5-point + ResNet) | {} ms | | | |",
+        show(dlib_ms, 1)
     );
+    println!("\n| stage (1 thread) | median ms |");
+    println!("|---|---|");
+    for (label, b) in [
+        ("detection, min face 40", "detect_only_t1/40"),
+        ("detection, min face 80", "detect_only_t1/80"),
+        ("alignment", "align_only"),
+        ("dlib, one chip", "embed_one_chip_t1/no_flip"),
+        ("dlib, one chip + mirror", "embed_one_chip_t1/flip"),
+        ("SFace, one face", "sface_one_face_t1/no_flip"),
+        (
+            "SFace, one face + mirror (enrolment)",
+            "sface_one_face_t1/flip",
+        ),
+        ("liveness, one face, both models", "liveness_one_face_t1"),
+    ] {
+        println!("| {label} | {} |", show(ms(b), 2));
+    }
 }

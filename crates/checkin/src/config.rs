@@ -41,6 +41,10 @@ pub struct RecognitionConfig {
     /// Extra chip scales averaged into kiosk and identification embeddings (each adds one
     /// embedding to every frame).
     pub probe_scales: Vec<f32>,
+    /// Average dlib's embedding of every kiosk face with its mirror image's, as enrolment
+    /// templates always are. Off saves dlib's second run per face (about 6 ms) at a measured cost
+    /// at the rare-impostor end (docs/accuracy.md, "What each lever bought").
+    pub probe_mirror: bool,
 }
 
 impl Default for RecognitionConfig {
@@ -59,6 +63,7 @@ impl Default for RecognitionConfig {
             cohort_max: 5000,
             enrol_scales: vec![1.1, 0.95],
             probe_scales: Vec::new(),
+            probe_mirror: true,
         }
     }
 }

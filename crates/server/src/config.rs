@@ -351,6 +351,7 @@ impl Config {
         pipeline.liveness = self.liveness.mapping();
         pipeline.enrol_scales = self.recognition.enrol_scales.clone();
         pipeline.probe_scales = self.recognition.probe_scales.clone();
+        pipeline.probe_flip = self.recognition.probe_mirror;
         pipeline
     }
 
@@ -371,7 +372,9 @@ impl Config {
             }
             None => Calibration::default_curves(),
         };
-        let scoring = self.recognition.scoring_id(&self.pipeline().model_id());
+        let scoring = self
+            .recognition
+            .scoring_id(&self.pipeline().scoring_model());
         calibration
             .check_scoring(&scoring)
             .map_err(|e| ConfigError::Calibration {

@@ -15,8 +15,6 @@ pub const DLIB_DIM: usize = 128;
 #[derive(Debug)]
 pub struct Embedder {
     session: Session,
-    /// Average each chip's embedding with its mirror image's, which evens out pose and lighting asymmetry.
-    pub flip: bool,
 }
 
 pub fn l2_normalize(v: &mut [f32]) {
@@ -27,20 +25,25 @@ pub fn l2_normalize(v: &mut [f32]) {
 }
 
 impl Embedder {
-    pub fn load(models_dir: &Path, flip: bool, intra_threads: usize) -> Result<Self, VisionError> {
+    pub fn load(models_dir: &Path, intra_threads: usize) -> Result<Self, VisionError> {
         Ok(Self {
             session: load_session(models_dir, "dlib_resnet128.onnx", intra_threads)?,
-            flip,
         })
     }
 
-    pub fn embed(&mut self, chips: &[RgbImage]) -> Result<Vec<[f32; DLIB_DIM]>, VisionError> {
+    /// One unit descriptor per chip; with `flip`, the mean direction of the chip's and its mirror
+    /// image's, which evens out pose and lighting asymmetry (and doubles the work).
+    pub fn embed(
+        &mut self,
+        chips: &[RgbImage],
+        flip: bool,
+    ) -> Result<Vec<[f32; DLIB_DIM]>, VisionError> {
         if chips.is_empty() {
             return Ok(Vec::new());
         }
         let side = CHIP_SIZE as usize;
         let per = side * side * 3;
-        let copies = if self.flip { 2 } else { 1 };
+        let copies = if flip { 2 } else { 1 };
         let mut buf = Vec::with_capacity(chips.len() * copies * per);
         for chip in chips {
             assert_eq!(
@@ -49,7 +52,7 @@ impl Embedder {
                 "chips come from align_chip"
             );
             buf.extend(chip.as_raw().iter().map(|&v| v as f32));
-            if self.flip {
+            if flip {
                 for row in chip.as_raw().chunks_exact(side * 3) {
                     for px in row.chunks_exact(3).rev() {
                         buf.extend(px.iter().map(|&v| v as f32));

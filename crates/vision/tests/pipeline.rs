@@ -312,3 +312,43 @@ fn liveness_tells_a_live_face_from_a_printed_photo() {
     let img = fixture("obama.jpg");
     assert!(confident(&mut plain, &img)[0].liveness.is_none());
 }
+
+/// Enrolment averages dlib's embedding with the mirror image's; kiosk probes do too by default,
+/// and skip the mirror when `probe_flip` is off.
+#[test]
+fn probes_skip_dlibs_mirror_only_when_told() {
+    let img = fixture("obama2.jpg");
+    let config = PipelineConfig {
+        enrol_scales: Vec::new(),
+        ..PipelineConfig::default()
+    };
+    let dlib = |config: &PipelineConfig, purpose| {
+        let mut p = Pipeline::load(config).unwrap();
+        let faces: Vec<Face> = p
+            .analyze_for(&img, purpose)
+            .unwrap()
+            .into_iter()
+            .filter(|f| f.quality.detector_score >= 0.95)
+            .collect();
+        assert_eq!(faces.len(), 1);
+        faces[0].embedding[..DLIB_DIM].to_vec()
+    };
+    use rollcall_vision::Purpose::{Enrolment, Probe};
+    let enrolled = dlib(&config, Enrolment);
+    let mirrored = dlib(&config, Probe);
+    let worst = enrolled
+        .iter()
+        .zip(&mirrored)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    assert!(worst < 1e-6, "{worst}");
+    let once = dlib(
+        &PipelineConfig {
+            probe_flip: false,
+            ..config.clone()
+        },
+        Probe,
+    );
+    let dot: f32 = enrolled.iter().zip(&once).map(|(a, b)| a * b).sum();
+    assert!(dot > 0.95 && dot < 0.99999, "mirrored vs not: cosine {dot}");
+}

@@ -49,6 +49,10 @@ pub struct EvalArgs {
     /// Embed each chip once instead of averaging it with its mirror image.
     #[arg(long)]
     no_flip: bool,
+    /// Average dlib's embedding of every probe with its mirror image's too (default: the
+    /// configuration's `probe_mirror`, on).
+    #[arg(long, value_name = "true|false")]
+    probe_mirror: Option<bool>,
     /// Take landmarks from a second O-Net pass on the detector's own final box.
     #[arg(long)]
     refine_landmarks: bool,
@@ -172,6 +176,9 @@ fn recognition(args: &EvalArgs) -> anyhow::Result<(RecognitionConfig, Arc<Calibr
     }
     if let Some(w) = args.sface_weight {
         rec.sface_weight = w;
+    }
+    if let Some(m) = args.probe_mirror {
+        rec.probe_mirror = m;
     }
     if let Some(s) = args.cohort_share {
         rec.cohort_share = s;
@@ -389,6 +396,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     }
     let mut config = PipelineConfig {
         flip: !args.no_flip,
+        probe_flip: rec.probe_mirror,
         sface: rec.sface_weight > 0.0,
         ..PipelineConfig::default()
     };
@@ -396,7 +404,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     config.detector.refine_landmarks = args.refine_landmarks;
     config.enrol_scales.clone_from(&rec.enrol_scales);
     config.probe_scales.clone_from(&rec.probe_scales);
-    let scoring = rec.scoring_id(&config.model_id());
+    let scoring = rec.scoring_id(&config.scoring_model());
     let calibration = match calibration.check_scoring(&scoring) {
         Ok(()) => calibration,
         Err(_) if args.write_calibration.is_some() => calibration,
@@ -588,6 +596,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         "leave_out": args.leave_out,
         "combine": format!("{:?}", args.combine).to_lowercase(),
         "flip": !args.no_flip,
+        "probe_mirror": rec.probe_mirror,
         "enrol_scales": rec.enrol_scales,
         "probe_scales": rec.probe_scales,
         "sface_weight": rec.sface_weight,
