@@ -108,11 +108,14 @@ fn main() {
             b.iter(|| det.detect(&frame).unwrap());
         });
     }
-    let lm = Pipeline::load(&PipelineConfig::default())
+    // The frame's face, once: its landmarks feed the alignment and embedder stages, its box the
+    // liveness models.
+    let face = Pipeline::load(&PipelineConfig::default())
         .unwrap()
         .analyze(&frame)
-        .unwrap()[0]
-        .landmarks;
+        .unwrap()
+        .swap_remove(0);
+    let lm = face.landmarks;
     g.bench_function("align_only", |b| b.iter(|| align_chip(&frame, &lm)));
     let chip = align_chip(&frame, &lm);
     let mut e = Embedder::load(&models, 1).unwrap();
@@ -130,11 +133,7 @@ fn main() {
             |b| b.iter(|| sf.embed(std::slice::from_ref(&crop), flip).unwrap()),
         );
     }
-    let face_box = Pipeline::load(&PipelineConfig::default())
-        .unwrap()
-        .analyze(&frame)
-        .unwrap()[0]
-        .bbox;
+    let face_box = face.bbox;
     let mut live = LivenessModels::load(&models, liveness.unwrap(), 1).unwrap();
     g.bench_function("liveness_one_face_t1", |b| {
         b.iter(|| live.score(&frame, &face_box).unwrap());

@@ -42,7 +42,7 @@ pub struct RecognitionConfig {
     /// embedding to every frame).
     pub probe_scales: Vec<f32>,
     /// Average dlib's embedding of every kiosk face with its mirror image's, as enrolment
-    /// templates always are. Off saves dlib's second run per face (about 6 ms) at a measured cost
+    /// templates always are. Off saves dlib's second run per face (about 7 ms) at a measured cost
     /// at the rare-impostor end (docs/accuracy.md, "What each lever bought").
     pub probe_mirror: bool,
 }

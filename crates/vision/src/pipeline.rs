@@ -19,7 +19,7 @@ pub struct PipelineConfig {
     /// Average dlib's embedding of every enrolment chip with its mirror image's.
     pub flip: bool,
     /// The same for kiosk frames and identification queries (with `flip`). On by default: without
-    /// it a frame is 6 ms faster, but FNIR at FPIR 0.1% went from 5.33% to 6.96% (docs/accuracy.md).
+    /// it a face costs about 7 ms less, but FNIR at FPIR 0.1% went from 5.33% to 6.96% (docs/accuracy.md).
     pub probe_flip: bool,
     /// ONNX Runtime threads per session; with several pipelines in a pool, 1 each uses the cores best.
     pub intra_threads: usize,
