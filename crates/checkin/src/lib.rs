@@ -29,7 +29,7 @@ pub mod roster;
 pub mod verdict;
 
 pub use calibration::Calibration;
-pub use config::{GateConfig, LivenessConfig, RecognitionConfig};
+pub use config::{GateConfig, LivenessConfig, ProposalSource, RecognitionConfig};
 pub use decide::{same_capture, Decider, Sighting};
 pub use error::CheckinError;
 pub use presence::{passage, Change, Passage, Presence, Standing};

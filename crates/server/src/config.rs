@@ -347,6 +347,7 @@ impl Config {
             pipeline.models_dir = dir.clone();
         }
         pipeline.detector.min_face = self.recognition.min_face;
+        pipeline.detector.proposals = self.recognition.proposals();
         pipeline.sface = self.recognition.sface_weight > 0.0;
         pipeline.liveness = self.liveness.mapping();
         pipeline.enrol_scales = self.recognition.enrol_scales.clone();

@@ -18,13 +18,14 @@ mod quality;
 mod resample;
 mod runtime;
 mod sface;
+mod yunet;
 
 pub use align::{
     align_chip, align_chip_scaled, similarity_transform, warp_to, Similarity, CHIP_SIZE,
     CHIP_TEMPLATE,
 };
 pub use decode::{decode_image, DecodeLimits, DEFAULT_MAX_PIXELS};
-pub use detect::{DetectorConfig, MtcnnDetector};
+pub use detect::{DetectorConfig, MtcnnDetector, Proposals};
 pub use embed::{l2_normalize, Embedder, DLIB_DIM};
 pub use error::VisionError;
 pub use geometry::{nms, BBox, NmsMethod};
@@ -36,5 +37,6 @@ pub use pool::{InferencePool, PoolError};
 pub use quality::Quality;
 pub use runtime::{default_models_dir, ort_environment, ORT_VERSION};
 pub use sface::{sface_crop, SfaceEmbedder, SFACE_DIM, SFACE_SIZE, SFACE_TEMPLATE};
+pub use yunet::{network_size, Yunet, YunetFace, YUNET_FILE};
 
 pub use image::RgbImage;

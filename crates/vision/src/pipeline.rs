@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use image::RgbImage;
 
 use crate::align::align_chip_scaled;
-use crate::detect::{DetectorConfig, MtcnnDetector};
+use crate::detect::{DetectorConfig, MtcnnDetector, Proposals};
 use crate::embed::{l2_normalize, mean_direction, Embedder, DLIB_DIM};
 use crate::geometry::BBox;
 use crate::liveness::{BoxMapping, LivenessModels};
@@ -80,12 +80,17 @@ impl PipelineConfig {
 
     /// What a score compares: templates of `model_id` with probes made this way. Calibration
     /// curves are measured for one such pairing.
+    /// The detector's proposal stage is part of it: it moves O-Net's boxes and landmarks a
+    /// little, and with them every score.
     pub fn scoring_model(&self) -> String {
+        let mut id = self.model_id();
         if self.flip && !self.probe_flip {
-            format!("{}; probes unmirrored", self.model_id())
-        } else {
-            self.model_id()
+            id.push_str("; probes unmirrored");
         }
+        if let Proposals::Yunet { max_side } = self.detector.proposals {
+            id.push_str(&format!("; yunet proposals at {max_side}"));
+        }
+        id
     }
 }
 
@@ -331,15 +336,21 @@ mod tests {
     #[test]
     fn unmirrored_probes_are_a_scoring_of_their_own() {
         // Calibration curves measured with mirrored probes do not describe unmirrored ones.
-        let default = PipelineConfig::default();
-        assert_eq!(default.scoring_model(), default.model_id());
+        let mut pyramid = PipelineConfig::default();
+        pyramid.detector.proposals = Proposals::Pyramid;
+        assert_eq!(pyramid.scoring_model(), pyramid.model_id());
         let unmirrored = PipelineConfig {
             probe_flip: false,
-            ..default
+            ..pyramid
         };
         assert_eq!(
             unmirrored.scoring_model(),
             "mtcnn+dlib-resnet128-v1/flip+sface-2021dec; probes unmirrored"
+        );
+        // So are YuNet's proposals, the default: O-Net's boxes and landmarks move a little.
+        assert_eq!(
+            PipelineConfig::default().scoring_model(),
+            "mtcnn+dlib-resnet128-v1/flip+sface-2021dec; yunet proposals at 320"
         );
     }
 

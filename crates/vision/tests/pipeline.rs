@@ -1,7 +1,10 @@
 //! The real models on real faces (fixtures/faces: public-domain White House portraits).
 
 use image::{imageops, Rgb, RgbImage};
-use rollcall_vision::{decode_image, DecodeLimits, Face, Pipeline, PipelineConfig, DLIB_DIM};
+use rollcall_vision::{
+    decode_image, default_models_dir, network_size, DecodeLimits, Face, Pipeline, PipelineConfig,
+    Proposals, Yunet, DLIB_DIM,
+};
 
 /// A fixture portrait through the decoder the server uses.
 fn fixture(name: &str) -> RgbImage {
@@ -351,4 +354,84 @@ fn probes_skip_dlibs_mirror_only_when_told() {
     );
     let dot: f32 = enrolled.iter().zip(&once).map(|(a, b)| a * b).sum();
     assert!(dot > 0.95 && dot < 0.99999, "mirrored vs not: cosine {dot}");
+}
+
+fn with_proposals(proposals: Proposals) -> Pipeline {
+    let mut config = PipelineConfig::default();
+    config.detector.proposals = proposals;
+    Pipeline::load(&config).unwrap()
+}
+
+/// YuNet's decoding (strides, cell offsets, landmark order) read the way OpenCV reads it: the face
+/// it finds sits on the face, its five points in the order MTCNN gives them.
+#[test]
+fn yunet_finds_the_portrait_face_with_landmarks_in_mtcnn_order() {
+    let img = fixture("obama.jpg");
+    let mut yunet = Yunet::load(&default_models_dir(), 1).unwrap();
+    let (w, h, k) = network_size(img.width(), img.height(), 320);
+    let small = imageops::resize(&img, w as u32, h as u32, imageops::FilterType::Triangle);
+    let faces = yunet.detect(&small, 0.9, k).unwrap();
+    assert_eq!(faces.len(), 1, "{faces:?}");
+    let mtcnn = only_face(&mut with_proposals(Proposals::Pyramid), &img);
+    let f = &faces[0];
+    let [le, re, nose, ml, mr] = f.landmarks;
+    assert!(le[0] < re[0] && ml[0] < mr[0] && nose[1] > le[1] && nose[1] < ml[1]);
+    // The same face: YuNet's points within a fifth of the eye distance of MTCNN's (a detector's
+    // landmark error is a few per cent of it; another face would be a whole face away).
+    let eyes = mtcnn.quality.inter_eye;
+    for (a, b) in f.landmarks.iter().zip(&mtcnn.landmarks) {
+        let d = ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
+        assert!(d < 0.2 * eyes, "{a:?} vs {b:?} (eyes {eyes})");
+    }
+}
+
+/// With YuNet's proposals O-Net still draws the final box and points, so faces and identities are
+/// the pyramid's: the same faces, landmarks within a few per cent of the eye distance, and
+/// embeddings of the same person.
+#[test]
+fn yunet_proposals_give_the_pyramids_faces() {
+    let mut pyramid = with_proposals(Proposals::Pyramid);
+    let mut yunet = with_proposals(Proposals::Yunet { max_side: 320 });
+    for name in [
+        "obama.jpg",
+        "obama2.jpg",
+        "obama3.jpg",
+        "biden.jpg",
+        "collins.jpg",
+    ] {
+        let img = fixture(name);
+        let a = only_face(&mut pyramid, &img);
+        let b = only_face(&mut yunet, &img);
+        let eyes = a.quality.inter_eye;
+        let worst = a
+            .landmarks
+            .iter()
+            .zip(&b.landmarks)
+            .map(|(p, q)| ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt())
+            .fold(0f32, f32::max);
+        assert!(worst < 0.05 * eyes, "{name}: {worst} px of {eyes}");
+        assert!(cosine(&a, &b) > 0.95, "{name}: {}", cosine(&a, &b));
+    }
+}
+
+/// A kiosk frame is read at half size: a face 40 pixels wide in a 640x480 frame is still found.
+#[test]
+fn yunet_at_half_size_finds_a_small_face_in_a_kiosk_frame() {
+    let obama = fixture("obama.jpg");
+    let face = only_face(&mut with_proposals(Proposals::Pyramid), &obama);
+    let shrink = 40.0 / face.bbox.width();
+    let small = imageops::resize(
+        &obama,
+        (obama.width() as f32 * shrink) as u32,
+        (obama.height() as f32 * shrink) as u32,
+        imageops::FilterType::Triangle,
+    );
+    let mut frame = RgbImage::from_pixel(640, 480, Rgb([90, 90, 90]));
+    imageops::overlay(&mut frame, &small, 300, 200);
+    let found = confident(
+        &mut with_proposals(Proposals::Yunet { max_side: 320 }),
+        &frame,
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].bbox.x1 >= 290.0 && found[0].bbox.y1 >= 190.0);
 }

@@ -14,7 +14,7 @@ use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use rollcall_checkin::calibration::threshold_at;
 use rollcall_checkin::{
-    assess, Assessment, Calibration, LivenessConfig, RecognitionConfig, Recognizer,
+    assess, Assessment, Calibration, LivenessConfig, ProposalSource, RecognitionConfig, Recognizer,
 };
 use rollcall_server::Config;
 use rollcall_vision::{
@@ -56,6 +56,14 @@ pub struct EvalArgs {
     /// Take landmarks from a second O-Net pass on the detector's own final box.
     #[arg(long)]
     refine_landmarks: bool,
+    /// Where the detector's candidate faces come from (default: the configuration's
+    /// `proposals`, yunet).
+    #[arg(long, value_name = "yunet|pyramid")]
+    proposals: Option<ProposalArg>,
+    /// Longer side, pixels, of the image YuNet reads (default: the configuration's
+    /// `proposal_side`).
+    #[arg(long)]
+    proposal_side: Option<u32>,
     /// Extra chip scales averaged into enrolment embeddings (`none` for the standard chip only;
     /// default: the configuration's `enrol_scales`).
     #[arg(long, value_parser = parse_scales)]
@@ -106,6 +114,21 @@ enum Normalisation {
     Server,
     AsNorm,
     None,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+enum ProposalArg {
+    Yunet,
+    Pyramid,
+}
+
+impl From<ProposalArg> for ProposalSource {
+    fn from(p: ProposalArg) -> Self {
+        match p {
+            ProposalArg::Yunet => ProposalSource::Yunet,
+            ProposalArg::Pyramid => ProposalSource::Pyramid,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
@@ -179,6 +202,12 @@ fn recognition(args: &EvalArgs) -> anyhow::Result<(RecognitionConfig, Arc<Calibr
     }
     if let Some(m) = args.probe_mirror {
         rec.probe_mirror = m;
+    }
+    if let Some(p) = args.proposals {
+        rec.proposals = p.into();
+    }
+    if let Some(side) = args.proposal_side {
+        rec.proposal_side = side;
     }
     if let Some(s) = args.cohort_share {
         rec.cohort_share = s;
@@ -402,6 +431,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     };
     config.detector.min_face = rec.min_face;
     config.detector.refine_landmarks = args.refine_landmarks;
+    config.detector.proposals = rec.proposals();
     config.enrol_scales.clone_from(&rec.enrol_scales);
     config.probe_scales.clone_from(&rec.probe_scales);
     let scoring = rec.scoring_id(&config.scoring_model());
@@ -601,6 +631,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         "probe_scales": rec.probe_scales,
         "sface_weight": rec.sface_weight,
         "refine_landmarks": args.refine_landmarks,
+        "proposals": format!("{:?}", config.detector.proposals),
         "norm": norm,
         "cohort_share": rec.cohort_share,
         "workers": args.workers,
