@@ -147,7 +147,9 @@ async fn a_delegate_walks_in_out_and_back_in() {
         assert!(!a.checkins[0].in_hall, "{}: {:?}", srv.label, a.checkins);
 
         // Back in through the entrance.
-        let back = walk_past(&srv, "kiosk", "back", 6_000, [1.15, 1.45]).await;
+        // Other distances than on the way in: enlargements of one portrait closer in scale than
+        // about 1.2 can be all but the same picture to the embedders, hence one capture.
+        let back = walk_past(&srv, "kiosk", "back", 6_000, [1.6, 2.0]).await;
         assert_eq!(
             back,
             confirmed(FaceStatus::Returned, &name),
