@@ -4,7 +4,9 @@
 //! once with the server's default (liveness on) and once with liveness off, in the same run.
 //! `make bench-load` (or `cargo bench -p rollcall-benches --bench load`); `ROLLCALL_LOAD_FPS` and
 //! `ROLLCALL_LOAD_SECONDS` change the rate (default 40: eight browser kiosks at their default 5
-//! frames/s) and the duration (default 60).
+//! frames/s) and the duration (default 60); `ROLLCALL_LOAD_THREADS_PER_WORKER=1` runs the server
+//! with one single-threaded worker per core instead of its default (one worker of two threads per
+//! two cores).
 
 use std::time::{Duration, Instant};
 
@@ -32,9 +34,17 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(60.0);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    // The server's `threads_per_worker` (its default: 2 where there are two cores); its workers
+    // share the cores.
+    let threads: usize = std::env::var("ROLLCALL_LOAD_THREADS_PER_WORKER")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cores.min(2))
+        .clamp(1, cores);
+    let workers = cores / threads;
     println!(
-        "load: {KIOSKS} kiosks, {fps} frames/s offered for {seconds} s, server with {cores} \
-        inference workers"
+        "load: {KIOSKS} kiosks, {fps} frames/s offered for {seconds} s, server with {workers} \
+        inference workers of {threads} thread(s)"
     );
     println!(
         "| server | frames served | connections refused | served frames/s | p50 ms | p99 ms | \
@@ -42,13 +52,13 @@ async fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (label, liveness) in [("default (liveness on)", true), ("liveness off", false)] {
-        run(label, fps, seconds, cores, liveness).await;
+        run(label, fps, seconds, (workers, threads), liveness).await;
     }
 }
 
-async fn run(label: &str, fps: f64, seconds: f64, cores: usize, liveness: bool) {
+async fn run(label: &str, fps: f64, seconds: f64, pool: (usize, usize), liveness: bool) {
     let srv = TestServer::sqlite(|c| {
-        c.workers = cores;
+        (c.workers, c.threads_per_worker) = pool;
         c.queue = 16;
         c.liveness.enabled = liveness;
     })

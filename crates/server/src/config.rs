@@ -35,9 +35,15 @@ pub struct Config {
     /// (IPv6: per /64); beyond them the address gets 429 until enough of the window has passed.
     pub auth_failure_limit: u32,
     pub auth_failure_window_ms: u64,
-    /// Inference workers (one pipeline each) and how many requests may wait for one.
+    /// Inference workers (one pipeline each) and how many requests may wait for one. Default: one
+    /// worker per `threads_per_worker` cores.
     pub workers: usize,
     pub queue: usize,
+    /// Threads each worker's models use. Default 2 (1 on one core): the detector uses both, then
+    /// SFace runs on one beside dlib and liveness on the other, so a frame is answered in about
+    /// 60% of one thread's time. One thread per worker serves about 15% more frames a second when
+    /// each frame costs less (liveness off) (docs/performance.md).
+    pub threads_per_worker: usize,
     pub recognition: RecognitionConfig,
     pub liveness: LivenessConfig,
     pub enrolment: GateConfig,
@@ -163,6 +169,9 @@ impl Default for Kiosk {
 impl Default for Config {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        // Two threads a worker where there are two cores: one frame's models then run side by
+        // side, and with liveness on that kept the kiosks' p99 lowest (docs/performance.md).
+        let threads_per_worker = cores.min(2);
         Config {
             listen: "127.0.0.1:8080".parse().expect("valid address"),
             database_url: None,
@@ -178,8 +187,9 @@ impl Default for Config {
             auth_failure_limit: 20,
             auth_failure_window_ms: 60_000,
             photo_max_side: 1600,
-            workers: cores,
+            workers: cores / threads_per_worker,
             queue: cores * 2,
+            threads_per_worker,
             recognition: RecognitionConfig::default(),
             liveness: LivenessConfig::default(),
             enrolment: GateConfig::default(),
@@ -218,6 +228,7 @@ impl std::fmt::Debug for Config {
             .field("auth_failure_window_ms", &self.auth_failure_window_ms)
             .field("workers", &self.workers)
             .field("queue", &self.queue)
+            .field("threads_per_worker", &self.threads_per_worker)
             .field("recognition", &self.recognition)
             .field("liveness", &self.liveness)
             .field("enrolment", &self.enrolment)
@@ -318,6 +329,7 @@ impl Config {
         );
         env!("ROLLCALL_WORKERS", self.workers);
         env!("ROLLCALL_QUEUE", self.queue);
+        env!("ROLLCALL_THREADS_PER_WORKER", self.threads_per_worker);
         env!("ROLLCALL_MIN_FACE", self.recognition.min_face);
         env!("ROLLCALL_FPIR", self.recognition.fpir);
         env!("ROLLCALL_SFACE_WEIGHT", self.recognition.sface_weight);
@@ -353,6 +365,7 @@ impl Config {
         pipeline.enrol_scales = self.recognition.enrol_scales.clone();
         pipeline.probe_scales = self.recognition.probe_scales.clone();
         pipeline.probe_flip = self.recognition.probe_mirror;
+        pipeline.intra_threads = self.threads_per_worker.max(1);
         pipeline
     }
 
@@ -517,5 +530,22 @@ mod tests {
         assert_eq!(cfg.recognition, RecognitionConfig::default());
         cfg.calibration()
             .expect("the shipped calibration fits the shipped settings");
+    }
+
+    #[test]
+    fn threads_per_worker_reach_the_pipeline() {
+        let mut cfg = Config::default();
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        assert_eq!(cfg.pipeline().intra_threads, cores.min(2));
+        assert_eq!(
+            cfg.workers * cfg.threads_per_worker,
+            cores - cores % cores.min(2)
+        );
+        cfg.apply_env(|n| (n == "ROLLCALL_THREADS_PER_WORKER").then(|| "1".into()))
+            .unwrap();
+        assert_eq!(cfg.pipeline().intra_threads, 1);
+        // Zero threads would run nothing; it means one.
+        cfg.threads_per_worker = 0;
+        assert_eq!(cfg.pipeline().intra_threads, 1);
     }
 }

@@ -158,37 +158,46 @@ pub struct Pipeline {
     liveness: Option<LivenessModels>,
     enrol_scales: Vec<f32>,
     probe_scales: Vec<f32>,
+    /// With two or more threads and SFace on, SFace runs on a thread of its own beside dlib and
+    /// liveness, each model on one thread: their small convolutions gain little from a second
+    /// thread inside one model (docs/performance.md), much from running side by side.
+    side_by_side: bool,
 }
 
 impl Pipeline {
     pub fn load(config: &PipelineConfig) -> Result<Self, VisionError> {
+        let side_by_side = config.sface && config.intra_threads >= 2;
+        // The detector keeps every thread; the models after it share them when side by side.
+        let model_threads = if side_by_side {
+            1
+        } else {
+            config.intra_threads
+        };
         Ok(Self {
             detector: MtcnnDetector::load(
                 &config.models_dir,
                 config.detector.clone(),
                 config.intra_threads,
             )?,
-            embedder: Embedder::load(&config.models_dir, config.intra_threads)?,
+            embedder: Embedder::load(&config.models_dir, model_threads)?,
             flip: config.flip,
             probe_flip: config.flip && config.probe_flip,
             liveness: match config.liveness {
                 Some(mapping) => Some(LivenessModels::load(
                     &config.models_dir,
                     mapping,
-                    config.intra_threads,
+                    model_threads,
                 )?),
                 None => None,
             },
             sface: if config.sface {
-                Some(SfaceEmbedder::load(
-                    &config.models_dir,
-                    config.intra_threads,
-                )?)
+                Some(SfaceEmbedder::load(&config.models_dir, model_threads)?)
             } else {
                 None
             },
             enrol_scales: config.enrol_scales.clone(),
             probe_scales: config.probe_scales.clone(),
+            side_by_side,
         })
     }
 
@@ -224,31 +233,62 @@ impl Pipeline {
             Purpose::Probe => self.probe_flip,
             Purpose::Enrolment => self.flip,
         };
-        let per_chip = self.embedder.embed(&chips, flip)?;
-        let second = match &mut self.sface {
-            Some(s) => {
-                let crops: Vec<RgbImage> = detections
-                    .iter()
-                    .flat_map(|d| {
-                        scales
-                            .iter()
-                            .map(|&k| sface_crop_scaled(img, &d.landmarks, k))
-                    })
-                    .collect();
-                let per_crop = s.embed(&crops, purpose == Purpose::Enrolment)?;
-                per_crop
-                    .chunks_exact(scales.len())
-                    .map(|group| mean_direction(group.as_flattened()))
-                    .collect()
-            }
-            None => vec![[0f32; SFACE_DIM]; detections.len()],
-        };
-        let liveness: Vec<Option<f32>> = match &mut self.liveness {
-            Some(models) => detections
+        // Disjoint borrows, so that SFace can run on its own thread while dlib and liveness run here.
+        let Self {
+            embedder,
+            sface,
+            liveness: liveness_models,
+            side_by_side,
+            ..
+        } = self;
+        let sface_part = |s: &mut SfaceEmbedder| -> Result<Vec<[f32; SFACE_DIM]>, VisionError> {
+            let crops: Vec<RgbImage> = detections
                 .iter()
-                .map(|d| models.score(img, &d.bbox).map(Some))
-                .collect::<Result<_, _>>()?,
-            None => vec![None; detections.len()],
+                .flat_map(|d| {
+                    scales
+                        .iter()
+                        .map(|&k| sface_crop_scaled(img, &d.landmarks, k))
+                })
+                .collect();
+            let per_crop = s.embed(&crops, purpose == Purpose::Enrolment)?;
+            Ok(per_crop
+                .chunks_exact(scales.len())
+                .map(|group| mean_direction(group.as_flattened()))
+                .collect())
+        };
+        let mut dlib_and_liveness = || -> Result<_, VisionError> {
+            let per_chip = embedder.embed(&chips, flip)?;
+            let liveness: Vec<Option<f32>> = match liveness_models {
+                Some(models) => detections
+                    .iter()
+                    .map(|d| models.score(img, &d.bbox).map(Some))
+                    .collect::<Result<_, _>>()?,
+                None => vec![None; detections.len()],
+            };
+            Ok((per_chip, liveness))
+        };
+        let (per_chip, liveness, second) = match sface {
+            Some(s) if *side_by_side && !detections.is_empty() => {
+                std::thread::scope(|scope| -> Result<_, VisionError> {
+                    let sface_thread = scope.spawn(|| sface_part(s));
+                    let here = dlib_and_liveness();
+                    // A panic there is a bug, to surface as it would without the thread.
+                    let second = sface_thread
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                    let (per_chip, liveness) = here?;
+                    Ok((per_chip, liveness, second?))
+                })?
+            }
+            Some(s) => {
+                let (per_chip, liveness) = dlib_and_liveness()?;
+                (per_chip, liveness, sface_part(s)?)
+            }
+            None => {
+                let (per_chip, liveness) = dlib_and_liveness()?;
+                let zero = vec![[0f32; SFACE_DIM]; detections.len()];
+                (per_chip, liveness, zero)
+            }
         };
         Ok(detections
             .into_iter()

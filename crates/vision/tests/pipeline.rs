@@ -435,3 +435,47 @@ fn yunet_at_half_size_finds_a_small_face_in_a_kiosk_frame() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].bbox.x1 >= 290.0 && found[0].bbox.y1 >= 190.0);
 }
+
+/// With two threads SFace runs on its own thread beside dlib and liveness: the faces, their
+/// embeddings and their liveness scores are those of one thread, for one face and for two.
+#[test]
+fn models_side_by_side_give_what_one_thread_gives() {
+    let config = |intra_threads| PipelineConfig {
+        intra_threads,
+        liveness: Some(rollcall_vision::BoxMapping {
+            dx: 0.01,
+            dy: 0.06,
+            sw: 1.13,
+            sh: 0.90,
+        }),
+        ..PipelineConfig::default()
+    };
+    let mut one = Pipeline::load(&config(1)).unwrap();
+    let mut two = Pipeline::load(&config(2)).unwrap();
+    let (obama, biden) = (fixture("obama.jpg"), fixture("biden.jpg"));
+    let mut pair = RgbImage::from_pixel(obama.width() + biden.width() + 40, 700, Rgb([30, 30, 30]));
+    imageops::overlay(&mut pair, &obama, 0, 0);
+    imageops::overlay(&mut pair, &biden, (obama.width() + 40) as i64, 20);
+    for (img, n) in [(obama, 1), (pair, 2)] {
+        let by_x = |mut faces: Vec<Face>| {
+            faces.sort_by(|a, b| a.bbox.x1.total_cmp(&b.bbox.x1));
+            faces
+        };
+        let a = by_x(confident(&mut one, &img));
+        let b = by_x(confident(&mut two, &img));
+        assert_eq!((a.len(), b.len()), (n, n));
+        for (x, y) in a.iter().zip(&b) {
+            assert!(
+                (x.bbox.x1 - y.bbox.x1).abs() < 0.5,
+                "{:?} {:?}",
+                x.bbox,
+                y.bbox
+            );
+            assert!(cosine(x, y) > 0.9999, "{}", cosine(x, y));
+            let (lx, ly) = (x.liveness.unwrap(), y.liveness.unwrap());
+            assert!((lx - ly).abs() < 1e-3, "{lx} {ly}");
+        }
+    }
+    // Without a face nothing runs beside the detector.
+    assert!(confident(&mut two, &RgbImage::from_pixel(320, 240, Rgb([90, 90, 90]))).is_empty());
+}
