@@ -34,17 +34,14 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(60.0);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    // The server's `threads_per_worker` (its default: 2 where there are two cores); its workers
-    // share the cores.
-    let threads: usize = std::env::var("ROLLCALL_LOAD_THREADS_PER_WORKER")
+    // Another `threads_per_worker` than the server's default, if asked for.
+    let threads: Option<usize> = std::env::var("ROLLCALL_LOAD_THREADS_PER_WORKER")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(cores.min(2))
-        .clamp(1, cores);
-    let workers = cores / threads;
+        .map(|t: usize| t.clamp(1, cores));
     println!(
-        "load: {KIOSKS} kiosks, {fps} frames/s offered for {seconds} s, server with {workers} \
-        inference workers of {threads} thread(s)"
+        "load: {KIOSKS} kiosks, {fps} frames/s offered for {seconds} s, server on {cores} cores \
+        (workers x threads each)"
     );
     println!(
         "| server | frames served | connections refused | served frames/s | p50 ms | p99 ms | \
@@ -52,13 +49,25 @@ async fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (label, liveness) in [("default (liveness on)", true), ("liveness off", false)] {
-        run(label, fps, seconds, (workers, threads), liveness).await;
+        run(label, fps, seconds, (cores, threads), liveness).await;
     }
 }
 
-async fn run(label: &str, fps: f64, seconds: f64, pool: (usize, usize), liveness: bool) {
+async fn run(
+    label: &str,
+    fps: f64,
+    seconds: f64,
+    (cores, threads): (usize, Option<usize>),
+    liveness: bool,
+) {
+    let pool = std::cell::Cell::new((0, 0));
     let srv = TestServer::sqlite(|c| {
-        (c.workers, c.threads_per_worker) = pool;
+        if let Some(t) = threads {
+            c.threads_per_worker = t;
+        }
+        // As many workers as the cores hold at the server's threads per worker.
+        c.workers = (cores / c.threads_per_worker).max(1);
+        pool.set((c.workers, c.threads_per_worker));
         c.queue = 16;
         c.liveness.enabled = liveness;
     })
@@ -178,7 +187,9 @@ async fn run(label: &str, fps: f64, seconds: f64, pool: (usize, usize), liveness
         .filter(|id| !recorded.contains(id))
         .count();
     println!(
-        "| {label} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} |",
+        "| {label}, {} x {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} |",
+        pool.get().0,
+        pool.get().1,
         latencies.len(),
         refused,
         latencies.len() as f64 / elapsed,

@@ -267,7 +267,7 @@ impl Pipeline {
             };
             Ok((per_chip, liveness))
         };
-        let (per_chip, liveness, second) = match sface {
+        let ((per_chip, liveness), second) = match sface {
             Some(s) if *side_by_side && !detections.is_empty() => {
                 std::thread::scope(|scope| -> Result<_, VisionError> {
                     let sface_thread = scope.spawn(|| sface_part(s));
@@ -276,19 +276,14 @@ impl Pipeline {
                     let second = sface_thread
                         .join()
                         .unwrap_or_else(|p| std::panic::resume_unwind(p));
-                    let (per_chip, liveness) = here?;
-                    Ok((per_chip, liveness, second?))
+                    Ok((here?, second?))
                 })?
             }
-            Some(s) => {
-                let (per_chip, liveness) = dlib_and_liveness()?;
-                (per_chip, liveness, sface_part(s)?)
-            }
-            None => {
-                let (per_chip, liveness) = dlib_and_liveness()?;
-                let zero = vec![[0f32; SFACE_DIM]; detections.len()];
-                (per_chip, liveness, zero)
-            }
+            Some(s) => (dlib_and_liveness()?, sface_part(s)?),
+            None => (
+                dlib_and_liveness()?,
+                vec![[0f32; SFACE_DIM]; detections.len()],
+            ),
         };
         Ok(detections
             .into_iter()

@@ -283,19 +283,20 @@ fn sface_crops_follow_the_template_and_features_are_stable() {
     assert!(with_mirror > 0.9 && with_mirror < 0.99999, "{with_mirror}");
 }
 
+/// The server's mapping from the detector's box to the liveness models' (`[liveness]` in config/).
+const LIVENESS_MAPPING: rollcall_vision::BoxMapping = rollcall_vision::BoxMapping {
+    dx: 0.01,
+    dy: 0.06,
+    sw: 1.13,
+    sh: 0.90,
+};
+
 /// The liveness models on Minivision's own samples: a live person scores live, a printed photo
 /// held up to the camera scores as one; the scores are probabilities.
 #[test]
 fn liveness_tells_a_live_face_from_a_printed_photo() {
-    use rollcall_vision::BoxMapping;
-    let mapping = BoxMapping {
-        dx: 0.01,
-        dy: 0.06,
-        sw: 1.13,
-        sh: 0.90,
-    };
     let mut p = Pipeline::load(&PipelineConfig {
-        liveness: Some(mapping),
+        liveness: Some(LIVENESS_MAPPING),
         ..PipelineConfig::default()
     })
     .unwrap();
@@ -442,12 +443,7 @@ fn yunet_at_half_size_finds_a_small_face_in_a_kiosk_frame() {
 fn models_side_by_side_give_what_one_thread_gives() {
     let config = |intra_threads| PipelineConfig {
         intra_threads,
-        liveness: Some(rollcall_vision::BoxMapping {
-            dx: 0.01,
-            dy: 0.06,
-            sw: 1.13,
-            sh: 0.90,
-        }),
+        liveness: Some(LIVENESS_MAPPING),
         ..PipelineConfig::default()
     };
     let mut one = Pipeline::load(&config(1)).unwrap();
