@@ -112,7 +112,7 @@ fn main() {
         println!("{:>12} {:>12} {:>10}  outcome", "archive", "peak", "time");
         for mb in [4usize, 64, 256, 480] {
             // A fresh server each time, so that every import enrols the same two photos.
-            let srv = TestServer::sqlite(|c| c.workers = 1).await;
+            let srv = TestServer::sqlite(|c| c.workers = Some(1)).await;
             let path = files.path().join(format!("photos-{mb}.zip"));
             write_archive(&path, mb);
             // Warm the inference worker and the allocator on a small import of someone else.

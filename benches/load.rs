@@ -4,9 +4,9 @@
 //! once with the server's default (liveness on) and once with liveness off, in the same run.
 //! `make bench-load` (or `cargo bench -p rollcall-benches --bench load`); `ROLLCALL_LOAD_FPS` and
 //! `ROLLCALL_LOAD_SECONDS` change the rate (default 40: eight browser kiosks at their default 5
-//! frames/s) and the duration (default 60); `ROLLCALL_LOAD_THREADS_PER_WORKER=1` runs the server
-//! with one single-threaded worker per core instead of its default (one worker of two threads per
-//! two cores).
+//! frames/s) and the duration (default 60); `ROLLCALL_LOAD_THREADS_PER_WORKER=2` runs the server
+//! with one worker of two threads per two cores instead of its default (one single-threaded worker
+//! per core), and `ROLLCALL_LOAD_LEND_IDLE_CORES=false` its default without lending idle cores.
 
 use std::time::{Duration, Instant};
 
@@ -39,9 +39,12 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .map(|t: usize| t.clamp(1, cores));
+    let lend: Option<bool> = std::env::var("ROLLCALL_LOAD_LEND_IDLE_CORES")
+        .ok()
+        .and_then(|v| v.parse().ok());
     println!(
         "load: {KIOSKS} kiosks, {fps} frames/s offered for {seconds} s, server on {cores} cores \
-        (workers x threads each)"
+        (workers x threads each; \"lending\": lone frames borrow an idle core)"
     );
     println!(
         "| server | frames served | connections refused | served frames/s | p50 ms | p99 ms | \
@@ -49,7 +52,7 @@ async fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (label, liveness) in [("default (liveness on)", true), ("liveness off", false)] {
-        run(label, fps, seconds, (cores, threads), liveness).await;
+        run(label, fps, seconds, (threads, lend), liveness).await;
     }
 }
 
@@ -57,17 +60,26 @@ async fn run(
     label: &str,
     fps: f64,
     seconds: f64,
-    (cores, threads): (usize, Option<usize>),
+    (threads, lend): (Option<usize>, Option<bool>),
     liveness: bool,
 ) {
-    let pool = std::cell::Cell::new((0, 0));
+    let pool = std::cell::Cell::new((0, 0, false));
     let srv = TestServer::sqlite(|c| {
         if let Some(t) = threads {
             c.threads_per_worker = t;
         }
-        // As many workers as the cores hold at the server's threads per worker.
-        c.workers = (cores / c.threads_per_worker).max(1);
-        pool.set((c.workers, c.threads_per_worker));
+        if let Some(l) = lend {
+            c.lend_idle_cores = l;
+        }
+        // The server's own count (test servers have one worker): as many workers as the cores
+        // hold at its threads per worker.
+        c.workers = None;
+        let workers = c.workers();
+        pool.set((
+            workers,
+            c.threads_per_worker,
+            c.lend_idle_cores && c.threads_per_worker == 1 && workers >= 2,
+        ));
         c.queue = 16;
         c.liveness.enabled = liveness;
     })
@@ -187,9 +199,10 @@ async fn run(
         .filter(|id| !recorded.contains(id))
         .count();
     println!(
-        "| {label}, {} x {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} |",
+        "| {label}, {} x {}{} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} | {} |",
         pool.get().0,
         pool.get().1,
+        if pool.get().2 { ", lending" } else { "" },
         latencies.len(),
         refused,
         latencies.len() as f64 / elapsed,

@@ -11,7 +11,7 @@ use rollcall_benches::{criterion_median_ns, repo_root, run_peer};
 use rollcall_vision::{
     align_chip, decode_image, network_size, sface_crop, DecodeLimits, DetectorConfig, Embedder,
     InferencePool, LivenessModels, MtcnnDetector, Pipeline, PipelineConfig, Proposals,
-    SfaceEmbedder, Yunet,
+    SfaceEmbedder, Weights, Yunet,
 };
 
 /// A kiosk-like frame: the portrait scaled so the face box is about 85x120 pixels, on a grey wall.
@@ -39,8 +39,8 @@ fn main() {
     // The server's liveness setting (both Silent-Face models on every face).
     let liveness = rollcall_checkin::LivenessConfig::default().mapping();
 
-    // The server's default (YuNet's proposals for O-Net); the same with MTCNN's own pyramid
-    // proposals; the default without liveness; without dlib's mirror on probes
+    // The server's default (YuNet's proposals for O-Net, dlib in int8); the same with dlib's
+    // float model; with MTCNN's own pyramid proposals; the default without liveness; without dlib's mirror on probes
     // (`probe_mirror = false`); dlib alone (docs/accuracy.md, "What each lever bought").
     let recognition = rollcall_checkin::RecognitionConfig::default();
     let mut default = PipelineConfig {
@@ -50,8 +50,15 @@ fn main() {
     default.detector.proposals = recognition.proposals();
     let mut pyramid = default.clone();
     pyramid.detector.proposals = Proposals::Pyramid;
-    let variants: [(&str, PipelineConfig); 5] = [
+    let variants: [(&str, PipelineConfig); 6] = [
         ("default", default.clone()),
+        (
+            "dlib_float",
+            PipelineConfig {
+                dlib_int8: false,
+                ..default.clone()
+            },
+        ),
         ("pyramid_proposals", pyramid),
         (
             "no_liveness",
@@ -138,12 +145,14 @@ fn main() {
     let lm = face.landmarks;
     g.bench_function("align_only", |b| b.iter(|| align_chip(&frame, &lm)));
     let chip = align_chip(&frame, &lm);
-    let mut e = Embedder::load(&models, 1).unwrap();
-    for flip in [false, true] {
-        g.bench_function(
-            BenchmarkId::new("embed_one_chip_t1", if flip { "flip" } else { "no_flip" }),
-            |b| b.iter(|| e.embed(std::slice::from_ref(&chip), flip).unwrap()),
-        );
+    for (weights, name) in [(Weights::Int8, "int8"), (Weights::Float, "float")] {
+        let mut e = Embedder::load(&models, weights, 1).unwrap();
+        for flip in [false, true] {
+            let id = format!("{name}_{}", if flip { "flip" } else { "no_flip" });
+            g.bench_function(BenchmarkId::new("embed_one_chip_t1", id), |b| {
+                b.iter(|| e.embed(std::slice::from_ref(&chip), flip).unwrap());
+            });
+        }
     }
     let crop = sface_crop(&frame, &lm);
     let mut sf = SfaceEmbedder::load(&models, 1).unwrap();
@@ -158,6 +167,26 @@ fn main() {
     g.bench_function("liveness_one_face_t1", |b| {
         b.iter(|| live.score(&frame, &face_box).unwrap());
     });
+    // SFace on a thread of its own beside dlib (int8, with its mirror), as two threads run a
+    // frame without liveness: the caller finishes first and waits, blocking in `join` or
+    // yielding as the pipeline does (docs/performance.md, "Two threads on one frame").
+    let mut dlib = Embedder::load(&models, Weights::Int8, 1).unwrap();
+    for yielding in [false, true] {
+        let id = if yielding { "yield" } else { "join" };
+        g.bench_function(BenchmarkId::new("sface_beside_dlib", id), |b| {
+            b.iter(|| {
+                std::thread::scope(|scope| {
+                    let helper =
+                        scope.spawn(|| sf.embed(std::slice::from_ref(&crop), false).unwrap());
+                    dlib.embed(std::slice::from_ref(&chip), true).unwrap();
+                    while yielding && !helper.is_finished() {
+                        std::thread::yield_now();
+                    }
+                    helper.join().unwrap()
+                })
+            });
+        });
+    }
     g.finish();
 
     // Throughput: frames spread over one single-threaded pipeline per core.
@@ -232,14 +261,30 @@ fn main() {
             "detect_only_t1/pyramid_80",
         ),
         ("alignment", "align_only"),
-        ("dlib, one chip", "embed_one_chip_t1/no_flip"),
-        ("dlib, one chip + mirror", "embed_one_chip_t1/flip"),
+        ("dlib int8, one chip", "embed_one_chip_t1/int8_no_flip"),
+        (
+            "dlib int8, one chip + mirror",
+            "embed_one_chip_t1/int8_flip",
+        ),
+        ("dlib float, one chip", "embed_one_chip_t1/float_no_flip"),
+        (
+            "dlib float, one chip + mirror",
+            "embed_one_chip_t1/float_flip",
+        ),
         ("SFace, one face", "sface_one_face_t1/no_flip"),
         (
             "SFace, one face + mirror (enrolment)",
             "sface_one_face_t1/flip",
         ),
         ("liveness, one face, both models", "liveness_one_face_t1"),
+        (
+            "SFace beside dlib + mirror, caller blocks in join",
+            "sface_beside_dlib/join",
+        ),
+        (
+            "SFace beside dlib + mirror, caller yields",
+            "sface_beside_dlib/yield",
+        ),
     ] {
         println!("| {label} | {} |", show(ms(b), 2));
     }

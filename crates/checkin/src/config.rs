@@ -45,6 +45,10 @@ pub struct RecognitionConfig {
     /// templates always are. Off saves dlib's second run per face (about 7 ms) at a measured cost
     /// at the rare-impostor end (docs/accuracy.md, "What each lever bought").
     pub probe_mirror: bool,
+    /// Run dlib's ResNet with int8 weights and activations (`models/dlib_resnet128_int8.onnx`)
+    /// rather than float: about half the time a face, descriptors within a cosine of 0.999 of the
+    /// float model's (docs/accuracy.md, "dlib in int8").
+    pub dlib_int8: bool,
     /// Where the detector's candidate faces come from before MTCNN's O-Net draws each box and its
     /// landmarks: YuNet on the image reduced to `proposal_side` pixels (the longer side), or
     /// MTCNN's own image pyramid (docs/performance.md, "The detector").
@@ -77,6 +81,7 @@ impl Default for RecognitionConfig {
             enrol_scales: vec![1.1, 0.95],
             probe_scales: Vec::new(),
             probe_mirror: true,
+            dlib_int8: true,
             proposals: ProposalSource::Yunet,
             proposal_side: 320,
         }

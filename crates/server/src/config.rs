@@ -35,15 +35,20 @@ pub struct Config {
     /// (IPv6: per /64); beyond them the address gets 429 until enough of the window has passed.
     pub auth_failure_limit: u32,
     pub auth_failure_window_ms: u64,
-    /// Inference workers (one pipeline each) and how many requests may wait for one. Default: one
-    /// worker per `threads_per_worker` cores.
-    pub workers: usize,
+    /// Inference workers (one pipeline each) and how many requests may wait for one. Unset: one
+    /// worker per `threads_per_worker` cores (`Config::workers`).
+    pub workers: Option<usize>,
     pub queue: usize,
-    /// Threads each worker's models use. Default 2 (1 on one core): the detector uses both, then
-    /// SFace runs on one beside dlib and liveness on the other, so a frame is answered in about
-    /// 60% of one thread's time. One thread per worker serves about 15% more frames a second when
-    /// each frame costs less (liveness off) (docs/performance.md).
+    /// Threads each worker's models use. Default 1, one worker per core: two such workers serve
+    /// about a third more frames a second than one worker of two threads, and held 60 frames/s
+    /// where that one collapsed. With 2 the detector uses both, then SFace runs on one beside
+    /// dlib and liveness on the other, so a lone frame is answered sooner (docs/performance.md,
+    /// "Lending idle cores").
     pub threads_per_worker: usize,
+    /// With single-threaded workers, a frame that starts while another worker is idle runs SFace
+    /// on that worker's core, beside dlib and liveness: about 5 ms off the median answer. Default
+    /// on; no effect with two threads a worker (those frames always run side by side).
+    pub lend_idle_cores: bool,
     pub recognition: RecognitionConfig,
     pub liveness: LivenessConfig,
     pub enrolment: GateConfig,
@@ -169,9 +174,10 @@ impl Default for Kiosk {
 impl Default for Config {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        // Two threads a worker where there are two cores: one frame's models then run side by
-        // side, and with liveness on that kept the kiosks' p99 lowest (docs/performance.md).
-        let threads_per_worker = cores.min(2);
+        // One single-threaded worker per core, lending idle cores to lone frames: within the
+        // kiosks' targets at 40 frames/s, and still so at 60, where one worker of two threads
+        // fell behind (docs/performance.md, "Lending idle cores").
+        let threads_per_worker = 1;
         Config {
             listen: "127.0.0.1:8080".parse().expect("valid address"),
             database_url: None,
@@ -187,9 +193,10 @@ impl Default for Config {
             auth_failure_limit: 20,
             auth_failure_window_ms: 60_000,
             photo_max_side: 1600,
-            workers: cores / threads_per_worker,
+            workers: None,
             queue: cores * 2,
             threads_per_worker,
+            lend_idle_cores: true,
             recognition: RecognitionConfig::default(),
             liveness: LivenessConfig::default(),
             enrolment: GateConfig::default(),
@@ -229,6 +236,7 @@ impl std::fmt::Debug for Config {
             .field("workers", &self.workers)
             .field("queue", &self.queue)
             .field("threads_per_worker", &self.threads_per_worker)
+            .field("lend_idle_cores", &self.lend_idle_cores)
             .field("recognition", &self.recognition)
             .field("liveness", &self.liveness)
             .field("enrolment", &self.enrolment)
@@ -327,12 +335,14 @@ impl Config {
             "ROLLCALL_AUTH_FAILURE_WINDOW_MS",
             self.auth_failure_window_ms
         );
-        env!("ROLLCALL_WORKERS", self.workers);
+        env!("ROLLCALL_WORKERS", some self.workers);
         env!("ROLLCALL_QUEUE", self.queue);
         env!("ROLLCALL_THREADS_PER_WORKER", self.threads_per_worker);
+        env!("ROLLCALL_LEND_IDLE_CORES", self.lend_idle_cores);
         env!("ROLLCALL_MIN_FACE", self.recognition.min_face);
         env!("ROLLCALL_FPIR", self.recognition.fpir);
         env!("ROLLCALL_SFACE_WEIGHT", self.recognition.sface_weight);
+        env!("ROLLCALL_DLIB_INT8", self.recognition.dlib_int8);
         env!("ROLLCALL_CALIBRATION", some self.recognition.calibration);
         env!("ROLLCALL_LIVENESS", self.liveness.enabled);
         env!("ROLLCALL_LIVENESS_THRESHOLD", self.liveness.threshold);
@@ -351,6 +361,15 @@ impl Config {
         Ok(())
     }
 
+    /// How many inference workers run: `workers` when set, else as many as the cores hold at
+    /// `threads_per_worker` threads each (at least one).
+    pub fn workers(&self) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        self.workers
+            .unwrap_or(cores / self.threads_per_worker.max(1))
+            .max(1)
+    }
+
     /// The recognition pipeline these settings describe (the server's, and `rollcall templates
     /// rebuild`'s, so both embed photos the same way).
     pub fn pipeline(&self) -> rollcall_vision::PipelineConfig {
@@ -365,7 +384,9 @@ impl Config {
         pipeline.enrol_scales = self.recognition.enrol_scales.clone();
         pipeline.probe_scales = self.recognition.probe_scales.clone();
         pipeline.probe_flip = self.recognition.probe_mirror;
+        pipeline.dlib_int8 = self.recognition.dlib_int8;
         pipeline.intra_threads = self.threads_per_worker.max(1);
+        pipeline.lend_idle_cores = self.lend_idle_cores;
         pipeline
     }
 
@@ -480,7 +501,7 @@ mod tests {
             toml::from_str("workers = 3\n[recognition]\nframes_required = 4\n").unwrap();
         assert_eq!(
             (
-                cfg.workers,
+                cfg.workers(),
                 cfg.recognition.frames_required,
                 cfg.recognition.window_ms
             ),
@@ -492,7 +513,7 @@ mod tests {
             _ => None,
         })
         .unwrap();
-        assert_eq!(cfg.workers, 5);
+        assert_eq!(cfg.workers(), 5);
         let shown = format!("{cfg:?}");
         assert!(
             !shown.contains("hunter2") && shown.contains("postgres://u:***@db/x"),
@@ -536,16 +557,42 @@ mod tests {
     fn threads_per_worker_reach_the_pipeline() {
         let mut cfg = Config::default();
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        assert_eq!(cfg.pipeline().intra_threads, cores.min(2));
-        assert_eq!(
-            cfg.workers * cfg.threads_per_worker,
-            cores - cores % cores.min(2)
-        );
-        cfg.apply_env(|n| (n == "ROLLCALL_THREADS_PER_WORKER").then(|| "1".into()))
-            .unwrap();
         assert_eq!(cfg.pipeline().intra_threads, 1);
+        assert_eq!(cfg.workers(), cores);
+        assert!(cfg.pipeline().lend_idle_cores);
+        cfg.apply_env(|n| match n {
+            "ROLLCALL_THREADS_PER_WORKER" => Some("2".into()),
+            "ROLLCALL_LEND_IDLE_CORES" => Some("false".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(cfg.pipeline().intra_threads, 2);
+        assert!(!cfg.pipeline().lend_idle_cores);
+        // Unless set, the workers follow: one per two cores (at least one).
+        assert_eq!(cfg.workers(), (cores / 2).max(1));
         // Zero threads would run nothing; it means one.
         cfg.threads_per_worker = 0;
         assert_eq!(cfg.pipeline().intra_threads, 1);
+    }
+
+    /// dlib's int8 build is the default; `ROLLCALL_DLIB_INT8=false` (or TOML) selects the float
+    /// model, and the scoring it names changes with it, so curves measured for one are refused
+    /// for the other.
+    #[test]
+    fn dlib_int8_is_the_default_and_part_of_the_scoring() {
+        let mut cfg = Config::default();
+        assert!(cfg.pipeline().dlib_int8);
+        let int8 = cfg.pipeline().scoring_model();
+        assert!(
+            cfg.calibration().is_ok(),
+            "the built-in curves are for int8"
+        );
+        cfg.apply_env(|n| (n == "ROLLCALL_DLIB_INT8").then(|| "false".into()))
+            .unwrap();
+        assert!(!cfg.pipeline().dlib_int8);
+        assert_ne!(cfg.pipeline().scoring_model(), int8);
+        assert!(cfg.calibration().is_err());
+        let toml: Config = toml::from_str("[recognition]\ndlib_int8 = false\n").unwrap();
+        assert!(!toml.pipeline().dlib_int8);
     }
 }

@@ -54,9 +54,9 @@ pub struct Slot {
 impl Inference {
     pub fn new(cfg: &Config) -> Result<Self, VisionError> {
         // The channel has room for every permit, so a job that holds one is never refused by it.
-        let places = cfg.workers.max(1) + cfg.queue;
+        let places = cfg.workers() + cfg.queue;
         Ok(Inference {
-            pool: InferencePool::new(&cfg.pipeline(), cfg.workers, places)?,
+            pool: InferencePool::new(&cfg.pipeline(), cfg.workers(), places)?,
             slots: Arc::new(Semaphore::new(places)),
             probe_limits: cfg.decode_limits_for(Purpose::Probe),
             enrolment_limits: cfg.decode_limits_for(Purpose::Enrolment),

@@ -888,7 +888,7 @@ async fn erasing_a_delegate_removes_them_from_search() {
 #[tokio::test]
 async fn a_saturated_pool_answers_503_with_retry_after() {
     let srv = TestServer::sqlite(|c| {
-        c.workers = 1;
+        c.workers = Some(1);
         c.queue = 1;
     })
     .await;

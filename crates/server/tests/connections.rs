@@ -56,7 +56,7 @@ async fn thousands_of_half_open_connections_do_not_stop_healthz_or_a_kiosk() {
     }
     let srv = TestServer::sqlite(|c| {
         c.header_timeout_ms = 3000;
-        c.workers = 1;
+        c.workers = Some(1);
     })
     .await;
     srv.open_sitting(1, 2, "more_than").await;
@@ -152,7 +152,7 @@ async fn a_full_pool_refuses_a_frame_before_its_upload_is_read() {
     // The request timeout is far longer than the test waits: a 503 can only come before the body.
     let srv = TestServer::sqlite(|c| {
         c.request_timeout_ms = 120_000;
-        c.workers = 1;
+        c.workers = Some(1);
         c.queue = 1;
     })
     .await;

@@ -111,7 +111,7 @@ async fn oversized_json_and_overlong_text_are_refused_and_change_nothing() {
 async fn image_bombs_get_a_clear_413_while_kiosks_keep_being_served() {
     use rollcall_testkit::{bombs, camera_frame, captured};
     let srv = TestServer::sqlite(|c| {
-        c.workers = 2;
+        c.workers = Some(2);
         c.queue = 16;
     })
     .await;

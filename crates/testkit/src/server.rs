@@ -58,7 +58,7 @@ impl TestServer {
         let mut cfg = Config {
             listen: "127.0.0.1:0".parse().expect("address"),
             data_dir: dir.path().to_path_buf(),
-            workers: 1,
+            workers: Some(1),
             queue: 4,
             ..Config::default()
         };

@@ -11,6 +11,7 @@ mod detect;
 mod embed;
 mod error;
 mod geometry;
+mod idle_cores;
 mod liveness;
 mod pipeline;
 mod pool;
@@ -26,9 +27,10 @@ pub use align::{
 };
 pub use decode::{decode_image, DecodeLimits, DEFAULT_MAX_PIXELS};
 pub use detect::{DetectorConfig, MtcnnDetector, Proposals};
-pub use embed::{l2_normalize, Embedder, DLIB_DIM};
+pub use embed::{l2_normalize, Embedder, Weights, DLIB_DIM};
 pub use error::VisionError;
 pub use geometry::{nms, BBox, NmsMethod};
+pub use idle_cores::{CoreGuard, IdleCores};
 pub use liveness::{crop_box, BoxMapping, LivenessModels, LIVENESS_SIZE};
 pub use pipeline::{
     largest_faces, normalize_parts, Face, Pipeline, PipelineConfig, Purpose, EMBEDDING_DIM,

@@ -1,11 +1,13 @@
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use image::RgbImage;
 
 use crate::align::align_chip_scaled;
 use crate::detect::{DetectorConfig, MtcnnDetector, Proposals};
-use crate::embed::{l2_normalize, mean_direction, Embedder, DLIB_DIM};
+use crate::embed::{l2_normalize, mean_direction, Embedder, Weights, DLIB_DIM};
 use crate::geometry::BBox;
+use crate::idle_cores::IdleCores;
 use crate::liveness::{BoxMapping, LivenessModels};
 use crate::quality::Quality;
 use crate::runtime::default_models_dir;
@@ -21,8 +23,14 @@ pub struct PipelineConfig {
     /// The same for kiosk frames and identification queries (with `flip`). On by default: without
     /// it a face costs about 7 ms less, but FNIR at FPIR 0.1% went from 5.33% to 6.96% (docs/accuracy.md).
     pub probe_flip: bool,
+    /// dlib's ResNet with int8 weights and activations instead of float (`embed::Weights`).
+    pub dlib_int8: bool,
     /// ONNX Runtime threads per session; with several pipelines in a pool, 1 each uses the cores best.
     pub intra_threads: usize,
+    /// In a pool of single-threaded pipelines, a frame that starts while another of the pool's
+    /// cores is idle runs SFace there, beside dlib and liveness (`crate::idle_cores`). No effect
+    /// outside a pool or with `intra_threads` above 1 (those pipelines always run side by side).
+    pub lend_idle_cores: bool,
     /// Chip scales whose embeddings are averaged with the standard chip's, for enrolment photos
     /// (offline, so the extra embeddings cost no kiosk time). See docs/accuracy.md, "What each lever bought".
     pub enrol_scales: Vec<f32>,
@@ -56,7 +64,9 @@ impl Default for PipelineConfig {
             detector: DetectorConfig::default(),
             flip: true,
             probe_flip: true,
+            dlib_int8: true,
             intra_threads: 1,
+            lend_idle_cores: true,
             enrol_scales: vec![1.1, 0.95],
             probe_scales: Vec::new(),
             sface: true,
@@ -78,6 +88,15 @@ impl PipelineConfig {
         )
     }
 
+    /// Which build of dlib's ResNet embeds faces.
+    pub fn dlib_weights(&self) -> Weights {
+        if self.dlib_int8 {
+            Weights::Int8
+        } else {
+            Weights::Float
+        }
+    }
+
     /// What a score compares: templates of `model_id` with probes made this way. Calibration
     /// curves are measured for one such pairing.
     /// The detector's proposal stage is part of it: it moves O-Net's boxes and landmarks a
@@ -86,6 +105,9 @@ impl PipelineConfig {
         let mut id = self.model_id();
         if self.flip && !self.probe_flip {
             id.push_str("; probes unmirrored");
+        }
+        if self.dlib_int8 {
+            id.push_str("; dlib int8");
         }
         if let Proposals::Yunet { max_side } = self.detector.proposals {
             id.push_str(&format!("; yunet proposals at {max_side}"));
@@ -158,17 +180,30 @@ pub struct Pipeline {
     liveness: Option<LivenessModels>,
     enrol_scales: Vec<f32>,
     probe_scales: Vec<f32>,
-    /// With two or more threads and SFace on, SFace runs on a thread of its own beside dlib and
-    /// liveness, each model on one thread: their small convolutions gain little from a second
-    /// thread inside one model (docs/performance.md), much from running side by side.
-    side_by_side: bool,
+    /// When SFace runs on a thread of its own beside dlib and liveness.
+    side_by_side: SideBySide,
+}
+
+/// With two or more threads and SFace on, SFace runs on a thread of its own beside dlib and
+/// liveness, each model on one thread: their small convolutions gain little from a second thread
+/// inside one model (docs/performance.md), much from running side by side. A single-threaded
+/// pipeline in a pool does so for the frames that find one of the pool's cores idle.
+#[derive(Debug)]
+enum SideBySide {
+    Never,
+    Always,
+    WhenIdle(Arc<IdleCores>),
 }
 
 impl Pipeline {
     pub fn load(config: &PipelineConfig) -> Result<Self, VisionError> {
-        let side_by_side = config.sface && config.intra_threads >= 2;
+        let side_by_side = if config.sface && config.intra_threads >= 2 {
+            SideBySide::Always
+        } else {
+            SideBySide::Never
+        };
         // The detector keeps every thread; the models after it share them when side by side.
-        let model_threads = if side_by_side {
+        let model_threads = if matches!(side_by_side, SideBySide::Always) {
             1
         } else {
             config.intra_threads
@@ -179,7 +214,7 @@ impl Pipeline {
                 config.detector.clone(),
                 config.intra_threads,
             )?,
-            embedder: Embedder::load(&config.models_dir, model_threads)?,
+            embedder: Embedder::load(&config.models_dir, config.dlib_weights(), model_threads)?,
             flip: config.flip,
             probe_flip: config.flip && config.probe_flip,
             liveness: match config.liveness {
@@ -199,6 +234,15 @@ impl Pipeline {
             probe_scales: config.probe_scales.clone(),
             side_by_side,
         })
+    }
+
+    /// Lets frames run SFace on one of `cores` when it is idle (a pool of single-threaded
+    /// pipelines; see `PipelineConfig::lend_idle_cores`). Pipelines with several threads, or
+    /// without SFace, are left as they are.
+    pub fn borrow_idle_cores(&mut self, cores: Arc<IdleCores>) {
+        if self.sface.is_some() && matches!(self.side_by_side, SideBySide::Never) {
+            self.side_by_side = SideBySide::WhenIdle(cores);
+        }
     }
 
     /// Every face in the frame, embedded in one batch, for recognition.
@@ -267,11 +311,29 @@ impl Pipeline {
             };
             Ok((per_chip, liveness))
         };
+        // Held until SFace is done: the borrowed core is busy until then.
+        let mut borrowed = None;
+        let beside = !detections.is_empty()
+            && match side_by_side {
+                SideBySide::Never => false,
+                SideBySide::Always => true,
+                SideBySide::WhenIdle(cores) => {
+                    borrowed = cores.try_borrow();
+                    borrowed.is_some()
+                }
+            };
         let ((per_chip, liveness), second) = match sface {
-            Some(s) if *side_by_side && !detections.is_empty() => {
+            Some(s) if beside => {
                 std::thread::scope(|scope| -> Result<_, VisionError> {
                     let sface_thread = scope.spawn(|| sface_part(s));
                     let here = dlib_and_liveness();
+                    // Waiting by yielding, not by blocking in `join`: a core that goes idle here
+                    // slowed SFace on the other by a fifth (17.2 against 14.3 ms beside dlib
+                    // alone, docs/performance.md), and a yield still gives the core to any other
+                    // thread that can run.
+                    while !sface_thread.is_finished() {
+                        std::thread::yield_now();
+                    }
                     // A panic there is a bug, to surface as it would without the thread.
                     let second = sface_thread
                         .join()
@@ -285,6 +347,7 @@ impl Pipeline {
                 vec![[0f32; SFACE_DIM]; detections.len()],
             ),
         };
+        drop(borrowed);
         Ok(detections
             .into_iter()
             .zip(
@@ -371,22 +434,29 @@ mod tests {
     #[test]
     fn unmirrored_probes_are_a_scoring_of_their_own() {
         // Calibration curves measured with mirrored probes do not describe unmirrored ones.
-        let mut pyramid = PipelineConfig::default();
+        let mut pyramid = PipelineConfig {
+            dlib_int8: false,
+            ..PipelineConfig::default()
+        };
         pyramid.detector.proposals = Proposals::Pyramid;
         assert_eq!(pyramid.scoring_model(), pyramid.model_id());
         let unmirrored = PipelineConfig {
             probe_flip: false,
-            ..pyramid
+            ..pyramid.clone()
         };
         assert_eq!(
             unmirrored.scoring_model(),
             "mtcnn+dlib-resnet128-v1/flip+sface-2021dec; probes unmirrored"
         );
-        // So are YuNet's proposals, the default: O-Net's boxes and landmarks move a little.
+        // So are dlib's int8 build and YuNet's proposals, the default: int8 moves every dlib
+        // score a little, and O-Net's boxes and landmarks move with the proposals. Neither
+        // changes the embedding space (the model id), so stored templates stay searchable.
+        let default = PipelineConfig::default();
         assert_eq!(
-            PipelineConfig::default().scoring_model(),
-            "mtcnn+dlib-resnet128-v1/flip+sface-2021dec; yunet proposals at 320"
+            default.scoring_model(),
+            "mtcnn+dlib-resnet128-v1/flip+sface-2021dec; dlib int8; yunet proposals at 320"
         );
+        assert_eq!(default.model_id(), pyramid.model_id());
     }
 
     #[test]

@@ -2,6 +2,7 @@ use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
+use crate::idle_cores::IdleCores;
 use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::VisionError;
 
@@ -22,6 +23,8 @@ pub struct InferencePool {
     sender: Mutex<Option<SyncSender<Job>>>,
     workers: Mutex<Vec<JoinHandle<()>>>,
     pub size: usize,
+    /// The pool's cores when its frames may borrow idle ones (`PipelineConfig::lend_idle_cores`).
+    idle_cores: Option<Arc<IdleCores>>,
 }
 
 impl InferencePool {
@@ -34,8 +37,16 @@ impl InferencePool {
         let (tx, rx) = sync_channel::<Job>(queue);
         let rx = Arc::new(Mutex::new(rx));
         let mut handles = Vec::with_capacity(workers);
+        // Each single-threaded worker is one core; a frame may borrow another that is idle.
+        let idle_cores =
+            (config.lend_idle_cores && config.sface && config.intra_threads == 1 && workers >= 2)
+                .then(|| IdleCores::new(workers));
         for i in 0..workers.max(1) {
             let mut pipeline = Pipeline::load(config)?;
+            if let Some(cores) = &idle_cores {
+                pipeline.borrow_idle_cores(Arc::clone(cores));
+            }
+            let cores = idle_cores.clone();
             let rx = Arc::clone(&rx);
             let handle = std::thread::Builder::new()
                 .name(format!("inference-{i}"))
@@ -45,7 +56,10 @@ impl InferencePool {
                         Err(_) => return,
                     };
                     match job {
-                        Ok(job) => job(&mut pipeline),
+                        Ok(job) => {
+                            let _core = cores.as_ref().map(IdleCores::occupy);
+                            job(&mut pipeline);
+                        }
                         Err(_) => return,
                     }
                 })
@@ -56,7 +70,13 @@ impl InferencePool {
             sender: Mutex::new(Some(tx)),
             workers: Mutex::new(handles),
             size: workers.max(1),
+            idle_cores,
         }))
+    }
+
+    /// The pool's cores, when its frames borrow idle ones: how many are busy, how often one was lent.
+    pub fn idle_cores(&self) -> Option<&Arc<IdleCores>> {
+        self.idle_cores.as_ref()
     }
 
     /// Queues `job` for the next free worker; the job reports its own result (e.g. through a channel).

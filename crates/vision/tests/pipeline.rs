@@ -247,6 +247,51 @@ fn the_embedding_joins_dlib_and_sface_unit_vectors() {
     );
 }
 
+/// dlib's int8 build (the default) gives descriptors within a cosine of 0.995 of the float model's
+/// on every fixture face, with and without the mirror image, and the same people stay apart.
+#[test]
+fn dlib_int8_descriptors_agree_with_the_float_models() {
+    use rollcall_vision::{align_chip, Embedder, Weights};
+    let models = PipelineConfig::default().models_dir;
+    let mut int8 = Embedder::load(&models, Weights::Int8, 1).unwrap();
+    let mut float = Embedder::load(&models, Weights::Float, 1).unwrap();
+    let mut p = pipeline();
+    let names = [
+        "obama.jpg",
+        "obama2.jpg",
+        "obama3.jpg",
+        "biden.jpg",
+        "collins.jpg",
+    ];
+    let chips: Vec<RgbImage> = names
+        .iter()
+        .map(|n| {
+            let img = fixture(n);
+            align_chip(&img, &only_face(&mut p, &img).landmarks)
+        })
+        .collect();
+    let dot = |a: &[f32], b: &[f32]| -> f32 { a.iter().zip(b).map(|(x, y)| x * y).sum() };
+    for flip in [false, true] {
+        let q = int8.embed(&chips, flip).unwrap();
+        let f = float.embed(&chips, flip).unwrap();
+        for ((name, a), b) in names.iter().zip(&q).zip(&f) {
+            assert!((part_norm(a) - 1.0).abs() < 1e-4);
+            let c = dot(a, b);
+            assert!(
+                c > 0.995,
+                "{name} (flip {flip}): int8 against float cosine {c}"
+            );
+        }
+        // Obama against Obama above Obama against Biden, in int8 as in float.
+        let same = dot(&q[0], &q[1]).min(dot(&q[0], &q[2]));
+        let different = dot(&q[0], &q[3]).max(dot(&q[1], &q[3]));
+        assert!(
+            same > different + 0.1,
+            "int8: same {same}, different {different}"
+        );
+    }
+}
+
 /// SFace's crop puts the landmarks where the ArcFace template says, and its feature is a unit vector
 /// that barely changes with a 1-pixel shift of the face (the model is fed what it expects).
 #[test]
@@ -474,4 +519,50 @@ fn models_side_by_side_give_what_one_thread_gives() {
     }
     // Without a face nothing runs beside the detector.
     assert!(confident(&mut two, &RgbImage::from_pixel(320, 240, Rgb([90, 90, 90]))).is_empty());
+}
+
+/// A pool of two single-threaded workers: a frame alone in the pool borrows the idle core for
+/// SFace, a frame that arrives while the other worker is busy runs on its own core only, and both
+/// give the faces a lone pipeline gives.
+#[test]
+fn a_lone_frame_borrows_the_idle_core_and_a_busy_pool_lends_none() {
+    use rollcall_vision::InferencePool;
+    use std::sync::mpsc;
+    let config = PipelineConfig {
+        liveness: Some(LIVENESS_MAPPING),
+        ..PipelineConfig::default()
+    };
+    let img = fixture("obama.jpg");
+    let expected = only_face(&mut Pipeline::load(&config).unwrap(), &img);
+    let pool = InferencePool::new(&config, 2, 4).unwrap();
+    let cores = pool
+        .idle_cores()
+        .expect("two single-threaded workers lend cores")
+        .clone();
+    let analyze = |img: RgbImage| {
+        let (tx, rx) = mpsc::channel();
+        pool.try_submit(move |p| {
+            tx.send(confident(p, &img)).unwrap();
+        })
+        .unwrap();
+        rx
+    };
+
+    let alone = analyze(img.clone()).recv().unwrap();
+    assert_eq!(cores.lent(), 1, "the other core was idle");
+    assert!(cosine(&alone[0], &expected) > 0.9999);
+
+    // Hold one worker until the other has analysed its frame.
+    let (hold_tx, hold_rx) = mpsc::channel::<()>();
+    let (held_tx, held_rx) = mpsc::channel();
+    pool.try_submit(move |_| {
+        held_tx.send(()).unwrap();
+        hold_rx.recv().unwrap();
+    })
+    .unwrap();
+    held_rx.recv().unwrap();
+    let busy = analyze(img).recv().unwrap();
+    assert_eq!(cores.lent(), 1, "no core was idle");
+    assert!(cosine(&busy[0], &expected) > 0.9999);
+    hold_tx.send(()).unwrap();
 }

@@ -53,6 +53,10 @@ pub struct EvalArgs {
     /// configuration's `probe_mirror`, on).
     #[arg(long, value_name = "true|false")]
     probe_mirror: Option<bool>,
+    /// Run dlib's ResNet in int8 (default: the configuration's `dlib_int8`, on) or, with false,
+    /// its float model.
+    #[arg(long, value_name = "true|false")]
+    dlib_int8: Option<bool>,
     /// Take landmarks from a second O-Net pass on the detector's own final box.
     #[arg(long)]
     refine_landmarks: bool,
@@ -202,6 +206,9 @@ fn recognition(args: &EvalArgs) -> anyhow::Result<(RecognitionConfig, Arc<Calibr
     }
     if let Some(m) = args.probe_mirror {
         rec.probe_mirror = m;
+    }
+    if let Some(q) = args.dlib_int8 {
+        rec.dlib_int8 = q;
     }
     if let Some(p) = args.proposals {
         rec.proposals = p.into();
@@ -426,6 +433,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let mut config = PipelineConfig {
         flip: !args.no_flip,
         probe_flip: rec.probe_mirror,
+        dlib_int8: rec.dlib_int8,
         sface: rec.sface_weight > 0.0,
         ..PipelineConfig::default()
     };
@@ -627,6 +635,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         "combine": format!("{:?}", args.combine).to_lowercase(),
         "flip": !args.no_flip,
         "probe_mirror": rec.probe_mirror,
+        "dlib_int8": rec.dlib_int8,
         "enrol_scales": rec.enrol_scales,
         "probe_scales": rec.probe_scales,
         "sface_weight": rec.sface_weight,
