@@ -42,8 +42,8 @@ pub struct RecognitionConfig {
     /// embedding to every frame).
     pub probe_scales: Vec<f32>,
     /// Average dlib's embedding of every kiosk face with its mirror image's, as enrolment
-    /// templates always are. Off saves dlib's second run per face (about 7 ms) at a measured cost
-    /// at the rare-impostor end (docs/accuracy.md, "What each lever bought").
+    /// templates always are. Off saves dlib's second run per face (about 2 ms in int8) at a
+    /// measured cost at the rare-impostor end (docs/accuracy.md, "What each lever bought").
     pub probe_mirror: bool,
     /// Run dlib's ResNet with int8 weights and activations (`models/dlib_resnet128_int8.onnx`)
     /// rather than float: about half the time a face, descriptors within a cosine of 0.999 of the

@@ -21,7 +21,8 @@ pub struct PipelineConfig {
     /// Average dlib's embedding of every enrolment chip with its mirror image's.
     pub flip: bool,
     /// The same for kiosk frames and identification queries (with `flip`). On by default: without
-    /// it a face costs about 7 ms less, but FNIR at FPIR 0.1% went from 5.33% to 6.96% (docs/accuracy.md).
+    /// it a face costs about 2 ms less (dlib in int8), but FNIR at FPIR 0.1% went from 5.33% to
+    /// 6.96% (docs/accuracy.md).
     pub probe_flip: bool,
     /// dlib's ResNet with int8 weights and activations instead of float (`embed::Weights`).
     pub dlib_int8: bool,
@@ -328,9 +329,9 @@ impl Pipeline {
                     let sface_thread = scope.spawn(|| sface_part(s));
                     let here = dlib_and_liveness();
                     // Waiting by yielding, not by blocking in `join`: a core that goes idle here
-                    // slowed SFace on the other by a fifth (17.2 against 14.3 ms beside dlib
-                    // alone, docs/performance.md), and a yield still gives the core to any other
-                    // thread that can run.
+                    // slowed SFace on the other (18.1 against 15.3 ms beside dlib alone,
+                    // docs/performance.md), and a yield still gives the core to any other thread
+                    // that can run.
                     while !sface_thread.is_finished() {
                         std::thread::yield_now();
                     }
