@@ -78,7 +78,7 @@ async fn run(
         pool.set((
             workers,
             c.threads_per_worker,
-            c.lend_idle_cores && c.threads_per_worker == 1 && workers >= 2,
+            c.pipeline().lends_idle_cores(workers),
         ));
         c.queue = 16;
         c.liveness.enabled = liveness;

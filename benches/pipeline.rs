@@ -40,8 +40,9 @@ fn main() {
     let liveness = rollcall_checkin::LivenessConfig::default().mapping();
 
     // The server's default (YuNet's proposals for O-Net, dlib in int8); the same with dlib's
-    // float model; with MTCNN's own pyramid proposals; the default without liveness; without dlib's mirror on probes
-    // (`probe_mirror = false`); dlib alone (docs/accuracy.md, "What each lever bought").
+    // float model; with MTCNN's own pyramid proposals; the default without liveness; without
+    // dlib's mirror on probes (`probe_mirror = false`); dlib alone (docs/accuracy.md, "What each
+    // lever bought").
     let recognition = rollcall_checkin::RecognitionConfig::default();
     let mut default = PipelineConfig {
         liveness,

@@ -89,6 +89,12 @@ impl PipelineConfig {
         )
     }
 
+    /// Whether a pool of `workers` such pipelines lends idle cores to its frames: single-threaded
+    /// pipelines with SFace, at least two of them, `lend_idle_cores` on.
+    pub fn lends_idle_cores(&self, workers: usize) -> bool {
+        self.lend_idle_cores && self.sface && self.intra_threads == 1 && workers >= 2
+    }
+
     /// Which build of dlib's ResNet embeds faces.
     pub fn dlib_weights(&self) -> Weights {
         if self.dlib_int8 {
@@ -266,14 +272,14 @@ impl Pipeline {
             Purpose::Enrolment => &self.enrol_scales,
         };
         let scales: Vec<f32> = std::iter::once(1.0).chain(extra.iter().copied()).collect();
-        let chips: Vec<RgbImage> = detections
-            .iter()
-            .flat_map(|d| {
-                scales
-                    .iter()
-                    .map(|&s| align_chip_scaled(img, &d.landmarks, s))
-            })
-            .collect();
+        // One crop per face and scale, face by face: each embedder's batch in the same order.
+        let crops_by = |crop: fn(&RgbImage, &[[f32; 2]; 5], f32) -> RgbImage| -> Vec<RgbImage> {
+            detections
+                .iter()
+                .flat_map(|d| scales.iter().map(|&s| crop(img, &d.landmarks, s)))
+                .collect()
+        };
+        let chips = crops_by(align_chip_scaled);
         let flip = match purpose {
             Purpose::Probe => self.probe_flip,
             Purpose::Enrolment => self.flip,
@@ -287,14 +293,7 @@ impl Pipeline {
             ..
         } = self;
         let sface_part = |s: &mut SfaceEmbedder| -> Result<Vec<[f32; SFACE_DIM]>, VisionError> {
-            let crops: Vec<RgbImage> = detections
-                .iter()
-                .flat_map(|d| {
-                    scales
-                        .iter()
-                        .map(|&k| sface_crop_scaled(img, &d.landmarks, k))
-                })
-                .collect();
+            let crops = crops_by(sface_crop_scaled);
             let per_crop = s.embed(&crops, purpose == Purpose::Enrolment)?;
             Ok(per_crop
                 .chunks_exact(scales.len())

@@ -38,9 +38,9 @@ impl InferencePool {
         let rx = Arc::new(Mutex::new(rx));
         let mut handles = Vec::with_capacity(workers);
         // Each single-threaded worker is one core; a frame may borrow another that is idle.
-        let idle_cores =
-            (config.lend_idle_cores && config.sface && config.intra_threads == 1 && workers >= 2)
-                .then(|| IdleCores::new(workers));
+        let idle_cores = config
+            .lends_idle_cores(workers)
+            .then(|| IdleCores::new(workers));
         for i in 0..workers.max(1) {
             let mut pipeline = Pipeline::load(config)?;
             if let Some(cores) = &idle_cores {
