@@ -39,8 +39,9 @@ fn main() {
     // The server's liveness setting (both Silent-Face models on every face).
     let liveness = rollcall_checkin::LivenessConfig::default().mapping();
 
-    // The server's default (YuNet's proposals for O-Net, dlib in int8); the same with dlib's
-    // float model; with MTCNN's own pyramid proposals; the default without liveness; without
+    // The server's default (YuNet's proposals for O-Net, dlib in int8, SFace's dense layer in 8
+    // bits); the same with dlib's float model; with SFace's float model; with MTCNN's own pyramid
+    // proposals; the default without liveness; without
     // dlib's mirror on probes (`probe_mirror = false`); dlib alone (docs/accuracy.md, "What each
     // lever bought").
     let recognition = rollcall_checkin::RecognitionConfig::default();
@@ -51,12 +52,19 @@ fn main() {
     default.detector.proposals = recognition.proposals();
     let mut pyramid = default.clone();
     pyramid.detector.proposals = Proposals::Pyramid;
-    let variants: [(&str, PipelineConfig); 6] = [
+    let variants: [(&str, PipelineConfig); 7] = [
         ("default", default.clone()),
         (
             "dlib_float",
             PipelineConfig {
                 dlib_int8: false,
+                ..default.clone()
+            },
+        ),
+        (
+            "sface_float",
+            PipelineConfig {
+                sface_dense_int8: false,
                 ..default.clone()
             },
         ),
@@ -156,13 +164,16 @@ fn main() {
         }
     }
     let crop = sface_crop(&frame, &lm);
-    let mut sf = SfaceEmbedder::load(&models, 1).unwrap();
-    for flip in [false, true] {
-        g.bench_function(
-            BenchmarkId::new("sface_one_face_t1", if flip { "flip" } else { "no_flip" }),
-            |b| b.iter(|| sf.embed(std::slice::from_ref(&crop), flip).unwrap()),
-        );
+    for (name, weights) in [("dense_int8", Weights::Int8), ("float", Weights::Float)] {
+        let mut sf = SfaceEmbedder::load(&models, weights, 1).unwrap();
+        for flip in [false, true] {
+            let id = format!("{name}_{}", if flip { "flip" } else { "no_flip" });
+            g.bench_function(BenchmarkId::new("sface_one_face_t1", id), |b| {
+                b.iter(|| sf.embed(std::slice::from_ref(&crop), flip).unwrap());
+            });
+        }
     }
+    let mut sf = SfaceEmbedder::load(&models, Weights::Int8, 1).unwrap();
     let face_box = face.bbox;
     let mut live = LivenessModels::load(&models, liveness.unwrap(), 1).unwrap();
     g.bench_function("liveness_one_face_t1", |b| {
@@ -170,7 +181,8 @@ fn main() {
     });
     // SFace on a thread of its own beside dlib (int8, with its mirror), as two threads run a
     // frame without liveness: the caller finishes first and waits, blocking in `join` or
-    // yielding as the pipeline does (docs/performance.md, "Two threads on one frame").
+    // yielding; on a thread spawned for each frame or on one kept waiting for work, as the
+    // pipeline keeps one (docs/performance.md, "Two threads on one frame").
     let mut dlib = Embedder::load(&models, Weights::Int8, 1).unwrap();
     for yielding in [false, true] {
         let id = if yielding { "yield" } else { "join" };
@@ -187,6 +199,30 @@ fn main() {
                 })
             });
         });
+    }
+    {
+        let (jobs, queue) = mpsc::channel::<RgbImage>();
+        let (answers, answer) = mpsc::channel();
+        let kept = std::thread::spawn(move || {
+            for crop in queue {
+                let _ = answers.send(sf.embed(std::slice::from_ref(&crop), false).unwrap());
+            }
+        });
+        g.bench_function(BenchmarkId::new("sface_beside_dlib", "kept_thread"), |b| {
+            b.iter(|| {
+                jobs.send(crop.clone()).unwrap();
+                dlib.embed(std::slice::from_ref(&chip), true).unwrap();
+                loop {
+                    match answer.try_recv() {
+                        Ok(features) => break features,
+                        Err(mpsc::TryRecvError::Empty) => std::thread::yield_now(),
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            });
+        });
+        drop(jobs);
+        kept.join().unwrap();
     }
     g.finish();
 
@@ -272,10 +308,18 @@ fn main() {
             "dlib float, one chip + mirror",
             "embed_one_chip_t1/float_flip",
         ),
-        ("SFace, one face", "sface_one_face_t1/no_flip"),
         (
-            "SFace, one face + mirror (enrolment)",
-            "sface_one_face_t1/flip",
+            "SFace, dense layer in 8 bits, one face",
+            "sface_one_face_t1/dense_int8_no_flip",
+        ),
+        (
+            "SFace, dense layer in 8 bits, one face + mirror (enrolment)",
+            "sface_one_face_t1/dense_int8_flip",
+        ),
+        ("SFace float, one face", "sface_one_face_t1/float_no_flip"),
+        (
+            "SFace float, one face + mirror",
+            "sface_one_face_t1/float_flip",
         ),
         ("liveness, one face, both models", "liveness_one_face_t1"),
         (
@@ -285,6 +329,10 @@ fn main() {
         (
             "SFace beside dlib + mirror, caller yields",
             "sface_beside_dlib/yield",
+        ),
+        (
+            "SFace beside dlib + mirror, on a kept thread, caller yields",
+            "sface_beside_dlib/kept_thread",
         ),
     ] {
         println!("| {label} | {} |", show(ms(b), 2));

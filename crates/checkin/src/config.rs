@@ -49,6 +49,10 @@ pub struct RecognitionConfig {
     /// rather than float: about half the time a face, descriptors within a cosine of 0.999 of the
     /// float model's (docs/accuracy.md, "dlib in int8").
     pub dlib_int8: bool,
+    /// Run SFace with its last dense layer's weights in 8 bits (`models/sface_dense_int8.onnx`): a
+    /// 25.7 MB matrix read once a face becomes 6.4 MB, features within a cosine of 0.9999 of the
+    /// float model's (docs/accuracy.md, "SFace's dense layer in 8 bits").
+    pub sface_dense_int8: bool,
     /// Where the detector's candidate faces come from before MTCNN's O-Net draws each box and its
     /// landmarks: YuNet on the image reduced to `proposal_side` pixels (the longer side), or
     /// MTCNN's own image pyramid (docs/performance.md, "The detector").
@@ -82,6 +86,7 @@ impl Default for RecognitionConfig {
             probe_scales: Vec::new(),
             probe_mirror: true,
             dlib_int8: true,
+            sface_dense_int8: true,
             proposals: ProposalSource::Yunet,
             proposal_side: 320,
         }

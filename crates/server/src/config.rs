@@ -343,6 +343,10 @@ impl Config {
         env!("ROLLCALL_FPIR", self.recognition.fpir);
         env!("ROLLCALL_SFACE_WEIGHT", self.recognition.sface_weight);
         env!("ROLLCALL_DLIB_INT8", self.recognition.dlib_int8);
+        env!(
+            "ROLLCALL_SFACE_DENSE_INT8",
+            self.recognition.sface_dense_int8
+        );
         env!("ROLLCALL_CALIBRATION", some self.recognition.calibration);
         env!("ROLLCALL_LIVENESS", self.liveness.enabled);
         env!("ROLLCALL_LIVENESS_THRESHOLD", self.liveness.threshold);
@@ -385,6 +389,7 @@ impl Config {
         pipeline.probe_scales = self.recognition.probe_scales.clone();
         pipeline.probe_flip = self.recognition.probe_mirror;
         pipeline.dlib_int8 = self.recognition.dlib_int8;
+        pipeline.sface_dense_int8 = self.recognition.sface_dense_int8;
         pipeline.intra_threads = self.threads_per_worker.max(1);
         pipeline.lend_idle_cores = self.lend_idle_cores;
         pipeline
@@ -575,24 +580,29 @@ mod tests {
         assert_eq!(cfg.pipeline().intra_threads, 1);
     }
 
-    /// dlib's int8 build is the default; `ROLLCALL_DLIB_INT8=false` (or TOML) selects the float
-    /// model, and the scoring it names changes with it, so curves measured for one are refused
-    /// for the other.
+    /// The 8-bit builds (dlib's ResNet, SFace's dense layer) are the default; `ROLLCALL_<KEY>=false`
+    /// (or `key = false` in TOML) selects the float model, and the scoring it names changes with it,
+    /// so curves measured for one are refused for the other.
     #[test]
-    fn dlib_int8_is_the_default_and_part_of_the_scoring() {
-        let mut cfg = Config::default();
-        assert!(cfg.pipeline().dlib_int8);
-        let int8 = cfg.pipeline().scoring_model();
-        assert!(
-            cfg.calibration().is_ok(),
-            "the built-in curves are for int8"
-        );
-        cfg.apply_env(|n| (n == "ROLLCALL_DLIB_INT8").then(|| "false".into()))
-            .unwrap();
-        assert!(!cfg.pipeline().dlib_int8);
-        assert_ne!(cfg.pipeline().scoring_model(), int8);
-        assert!(cfg.calibration().is_err());
-        let toml: Config = toml::from_str("[recognition]\ndlib_int8 = false\n").unwrap();
-        assert!(!toml.pipeline().dlib_int8);
+    fn the_8_bit_builds_are_the_default_and_part_of_the_scoring() {
+        type Switch = fn(&rollcall_vision::PipelineConfig) -> bool;
+        let switches: [(&str, Switch); 2] = [
+            ("dlib_int8", |p| p.dlib_int8),
+            ("sface_dense_int8", |p| p.sface_dense_int8),
+        ];
+        for (key, on) in switches {
+            let mut cfg = Config::default();
+            assert!(on(&cfg.pipeline()), "{key}");
+            let default = cfg.pipeline().scoring_model();
+            assert!(cfg.calibration().is_ok(), "the built-in curves are for it");
+            let var = format!("ROLLCALL_{}", key.to_uppercase());
+            cfg.apply_env(|n| (n == var).then(|| "false".into()))
+                .unwrap();
+            assert!(!on(&cfg.pipeline()), "{var}");
+            assert_ne!(cfg.pipeline().scoring_model(), default);
+            assert!(cfg.calibration().is_err());
+            let toml: Config = toml::from_str(&format!("[recognition]\n{key} = false\n")).unwrap();
+            assert!(!on(&toml.pipeline()), "{key} in TOML");
+        }
     }
 }

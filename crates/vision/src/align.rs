@@ -5,6 +5,8 @@
 
 use image::{Rgb, RgbImage};
 
+use crate::resample::{floor_i64, round_u8_f64};
+
 pub const CHIP_SIZE: u32 = 150;
 
 /// Median positions of MTCNN's five points inside 150x150 `dlib.get_face_chip(img, shape, 150, 0.25)`
@@ -125,9 +127,8 @@ pub fn warp_to(
     };
     RgbImage::from_fn(size, size, |u, v| {
         let [sx, sy] = inv.apply([u as f64, v as f64]);
-        let (x0, y0) = (sx.floor(), sy.floor());
-        let (fx, fy) = (sx - x0, sy - y0);
-        let (x0, y0) = (x0 as i64, y0 as i64);
+        let (x0, y0) = (floor_i64(sx), floor_i64(sy));
+        let (fx, fy) = (sx - x0 as f64, sy - y0 as f64);
         let (p00, p10, p01, p11) = (
             px(x0, y0),
             px(x0 + 1, y0),
@@ -138,7 +139,7 @@ pub fn warp_to(
         for c in 0..3 {
             let top = p00[c] * (1.0 - fx) + p10[c] * fx;
             let bottom = p01[c] * (1.0 - fx) + p11[c] * fx;
-            out[c] = (top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8;
+            out[c] = round_u8_f64(top * (1.0 - fy) + bottom * fy);
         }
         Rgb(out)
     })

@@ -39,6 +39,8 @@ pub enum VisionError {
     ModelMissing { path: PathBuf },
     #[error("inference failed: {0}")]
     Inference(#[from] ort::Error),
+    #[error("could not start a thread for inference: {0}")]
+    ThreadStart(std::io::Error),
     #[error("model output has an unexpected shape: {0}")]
     BadOutput(String),
 }

@@ -19,6 +19,7 @@ mod quality;
 mod resample;
 mod runtime;
 mod sface;
+mod sface_thread;
 mod yunet;
 
 pub use align::{

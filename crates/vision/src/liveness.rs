@@ -19,6 +19,7 @@ use ort::session::Session;
 use ort::value::TensorRef;
 
 use crate::geometry::BBox;
+use crate::resample::round_u8_f64;
 use crate::runtime::load_session;
 use crate::VisionError;
 
@@ -117,7 +118,8 @@ fn resize_region_bgr(img: &RgbImage, region: [u32; 4], side: u32, out: &mut [f32
                 let top = at(xa, ya, c) * (1.0 - fx) + at(xb, ya, c) * fx;
                 let bottom = at(xa, yb, c) * (1.0 - fx) + at(xb, yb, c) * fx;
                 // OpenCV rounds the 8-bit result; the models were trained on those bytes.
-                out[plane_index * plane + o] = (top * (1.0 - fy) + bottom * fy).round() as f32;
+                out[plane_index * plane + o] =
+                    f32::from(round_u8_f64(top * (1.0 - fy) + bottom * fy));
             }
         }
     }

@@ -1,5 +1,5 @@
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use image::RgbImage;
 
@@ -12,6 +12,7 @@ use crate::liveness::{BoxMapping, LivenessModels};
 use crate::quality::Quality;
 use crate::runtime::default_models_dir;
 use crate::sface::{sface_crop_scaled, SfaceEmbedder, SFACE_DIM};
+use crate::sface_thread::{self, SfaceThread};
 use crate::VisionError;
 
 #[derive(Debug, Clone)]
@@ -26,6 +27,8 @@ pub struct PipelineConfig {
     pub probe_flip: bool,
     /// dlib's ResNet with int8 weights and activations instead of float (`embed::Weights`).
     pub dlib_int8: bool,
+    /// SFace with its last dense layer's weights in 8 bits (`Weights::Int8` for SFace).
+    pub sface_dense_int8: bool,
     /// ONNX Runtime threads per session; with several pipelines in a pool, 1 each uses the cores best.
     pub intra_threads: usize,
     /// In a pool of single-threaded pipelines, a frame that starts while another of the pool's
@@ -66,6 +69,7 @@ impl Default for PipelineConfig {
             flip: true,
             probe_flip: true,
             dlib_int8: true,
+            sface_dense_int8: true,
             intra_threads: 1,
             lend_idle_cores: true,
             enrol_scales: vec![1.1, 0.95],
@@ -104,6 +108,15 @@ impl PipelineConfig {
         }
     }
 
+    /// Which build of SFace embeds faces.
+    pub fn sface_weights(&self) -> Weights {
+        if self.sface_dense_int8 {
+            Weights::Int8
+        } else {
+            Weights::Float
+        }
+    }
+
     /// What a score compares: templates of `model_id` with probes made this way. Calibration
     /// curves are measured for one such pairing.
     /// The detector's proposal stage is part of it: it moves O-Net's boxes and landmarks a
@@ -115,6 +128,9 @@ impl PipelineConfig {
         }
         if self.dlib_int8 {
             id.push_str("; dlib int8");
+        }
+        if self.sface && self.sface_dense_int8 {
+            id.push_str("; sface dense int8");
         }
         if let Proposals::Yunet { max_side } = self.detector.proposals {
             id.push_str(&format!("; yunet proposals at {max_side}"));
@@ -182,8 +198,11 @@ pub struct Pipeline {
     embedder: Embedder,
     flip: bool,
     probe_flip: bool,
-    /// None when SFace is off (dlib alone).
-    sface: Option<SfaceEmbedder>,
+    /// None when SFace is off (dlib alone). Shared with `sface_thread`, which runs it for the frames
+    /// that go side by side; the others run it inline.
+    sface: Option<Arc<Mutex<SfaceEmbedder>>>,
+    /// Started when frames can run SFace side by side.
+    sface_thread: Option<SfaceThread>,
     liveness: Option<LivenessModels>,
     enrol_scales: Vec<f32>,
     probe_scales: Vec<f32>,
@@ -191,10 +210,11 @@ pub struct Pipeline {
     side_by_side: SideBySide,
 }
 
-/// With two or more threads and SFace on, SFace runs on a thread of its own beside dlib and
-/// liveness, each model on one thread: their small convolutions gain little from a second thread
-/// inside one model (docs/performance.md), much from running side by side. A single-threaded
-/// pipeline in a pool does so for the frames that find one of the pool's cores idle.
+/// With two or more threads and SFace on, SFace runs on a thread of its own (kept for the
+/// pipeline's life, `crate::sface_thread`) beside dlib and liveness, each model on one thread:
+/// their small convolutions gain little from a second thread inside one model
+/// (docs/performance.md), much from running side by side. A single-threaded pipeline in a pool
+/// does so for the frames that find one of the pool's cores idle.
 #[derive(Debug)]
 enum SideBySide {
     Never,
@@ -215,6 +235,19 @@ impl Pipeline {
         } else {
             config.intra_threads
         };
+        let sface = if config.sface {
+            Some(Arc::new(Mutex::new(SfaceEmbedder::load(
+                &config.models_dir,
+                config.sface_weights(),
+                model_threads,
+            )?)))
+        } else {
+            None
+        };
+        let sface_thread = match (&sface, &side_by_side) {
+            (Some(s), SideBySide::Always) => Some(SfaceThread::spawn(Arc::clone(s))?),
+            _ => None,
+        };
         Ok(Self {
             detector: MtcnnDetector::load(
                 &config.models_dir,
@@ -232,11 +265,8 @@ impl Pipeline {
                 )?),
                 None => None,
             },
-            sface: if config.sface {
-                Some(SfaceEmbedder::load(&config.models_dir, model_threads)?)
-            } else {
-                None
-            },
+            sface,
+            sface_thread,
             enrol_scales: config.enrol_scales.clone(),
             probe_scales: config.probe_scales.clone(),
             side_by_side,
@@ -246,10 +276,12 @@ impl Pipeline {
     /// Lets frames run SFace on one of `cores` when it is idle (a pool of single-threaded
     /// pipelines; see `PipelineConfig::lend_idle_cores`). Pipelines with several threads, or
     /// without SFace, are left as they are.
-    pub fn borrow_idle_cores(&mut self, cores: Arc<IdleCores>) {
-        if self.sface.is_some() && matches!(self.side_by_side, SideBySide::Never) {
+    pub fn borrow_idle_cores(&mut self, cores: Arc<IdleCores>) -> Result<(), VisionError> {
+        if let (Some(s), SideBySide::Never) = (&self.sface, &self.side_by_side) {
+            self.sface_thread = Some(SfaceThread::spawn(Arc::clone(s))?);
             self.side_by_side = SideBySide::WhenIdle(cores);
         }
+        Ok(())
     }
 
     /// Every face in the frame, embedded in one batch, for recognition.
@@ -284,25 +316,11 @@ impl Pipeline {
             Purpose::Probe => self.probe_flip,
             Purpose::Enrolment => self.flip,
         };
-        // Disjoint borrows, so that SFace can run on its own thread while dlib and liveness run here.
-        let Self {
-            embedder,
-            sface,
-            liveness: liveness_models,
-            side_by_side,
-            ..
-        } = self;
-        let sface_part = |s: &mut SfaceEmbedder| -> Result<Vec<[f32; SFACE_DIM]>, VisionError> {
-            let crops = crops_by(sface_crop_scaled);
-            let per_crop = s.embed(&crops, purpose == Purpose::Enrolment)?;
-            Ok(per_crop
-                .chunks_exact(scales.len())
-                .map(|group| mean_direction(group.as_flattened()))
-                .collect())
-        };
+        let sface_crops = || crops_by(sface_crop_scaled);
+        let sface_flip = purpose == Purpose::Enrolment;
         let mut dlib_and_liveness = || -> Result<_, VisionError> {
-            let per_chip = embedder.embed(&chips, flip)?;
-            let liveness: Vec<Option<f32>> = match liveness_models {
+            let per_chip = self.embedder.embed(&chips, flip)?;
+            let liveness: Vec<Option<f32>> = match &mut self.liveness {
                 Some(models) => detections
                     .iter()
                     .map(|d| models.score(img, &d.bbox).map(Some))
@@ -314,7 +332,7 @@ impl Pipeline {
         // Held until SFace is done: the borrowed core is busy until then.
         let mut borrowed = None;
         let beside = !detections.is_empty()
-            && match side_by_side {
+            && match &self.side_by_side {
                 SideBySide::Never => false,
                 SideBySide::Always => true,
                 SideBySide::WhenIdle(cores) => {
@@ -322,27 +340,27 @@ impl Pipeline {
                     borrowed.is_some()
                 }
             };
-        let ((per_chip, liveness), second) = match sface {
-            Some(s) if beside => {
-                std::thread::scope(|scope| -> Result<_, VisionError> {
-                    let sface_thread = scope.spawn(|| sface_part(s));
-                    let here = dlib_and_liveness();
-                    // Waiting by yielding, not by blocking in `join`: a core that goes idle here
-                    // slowed SFace on the other (18.1 against 15.3 ms beside dlib alone,
-                    // docs/performance.md), and a yield still gives the core to any other thread
-                    // that can run.
-                    while !sface_thread.is_finished() {
-                        std::thread::yield_now();
-                    }
-                    // A panic there is a bug, to surface as it would without the thread.
-                    let second = sface_thread
-                        .join()
-                        .unwrap_or_else(|p| std::panic::resume_unwind(p));
-                    Ok((here?, second?))
-                })?
+        // One feature per face: the mean direction over its scales.
+        let per_face = |per_crop: Vec<[f32; SFACE_DIM]>| -> Vec<[f32; SFACE_DIM]> {
+            per_crop
+                .chunks_exact(scales.len())
+                .map(|group| mean_direction(group.as_flattened()))
+                .collect()
+        };
+        let ((per_chip, liveness), second) = match (&self.sface, &self.sface_thread) {
+            (Some(_), Some(thread)) if beside => {
+                let pending = thread.start(sface_crops(), sface_flip);
+                let here = dlib_and_liveness();
+                // Waited for even when dlib failed: the frame's SFace run ends with the frame.
+                let second = pending.wait();
+                (here?, per_face(second?))
             }
-            Some(s) => (dlib_and_liveness()?, sface_part(s)?),
-            None => (
+            (Some(s), _) => {
+                let here = dlib_and_liveness()?;
+                let per_crop = sface_thread::lock(s).embed(&sface_crops(), sface_flip)?;
+                (here, per_face(per_crop))
+            }
+            (None, _) => (
                 dlib_and_liveness()?,
                 vec![[0f32; SFACE_DIM]; detections.len()],
             ),
@@ -436,6 +454,7 @@ mod tests {
         // Calibration curves measured with mirrored probes do not describe unmirrored ones.
         let mut pyramid = PipelineConfig {
             dlib_int8: false,
+            sface_dense_int8: false,
             ..PipelineConfig::default()
         };
         pyramid.detector.proposals = Proposals::Pyramid;
@@ -448,13 +467,15 @@ mod tests {
             unmirrored.scoring_model(),
             "mtcnn+dlib-resnet128-v1/flip+sface-2021dec; probes unmirrored"
         );
-        // So are dlib's int8 build and YuNet's proposals, the default: int8 moves every dlib
-        // score a little, and O-Net's boxes and landmarks move with the proposals. Neither
-        // changes the embedding space (the model id), so stored templates stay searchable.
+        // So are the 8-bit builds of dlib and of SFace's dense layer and YuNet's proposals, the
+        // default: 8 bits move every score a little, and O-Net's boxes and landmarks move with
+        // the proposals. None changes the embedding space (the model id), so stored templates
+        // stay searchable.
         let default = PipelineConfig::default();
         assert_eq!(
             default.scoring_model(),
-            "mtcnn+dlib-resnet128-v1/flip+sface-2021dec; dlib int8; yunet proposals at 320"
+            "mtcnn+dlib-resnet128-v1/flip+sface-2021dec; dlib int8; sface dense int8; \
+             yunet proposals at 320"
         );
         assert_eq!(default.model_id(), pyramid.model_id());
     }

@@ -44,7 +44,7 @@ impl InferencePool {
         for i in 0..workers.max(1) {
             let mut pipeline = Pipeline::load(config)?;
             if let Some(cores) = &idle_cores {
-                pipeline.borrow_idle_cores(Arc::clone(cores));
+                pipeline.borrow_idle_cores(Arc::clone(cores))?;
             }
             let cores = idle_cores.clone();
             let rx = Arc::clone(&rx);

@@ -247,6 +247,54 @@ fn the_embedding_joins_dlib_and_sface_unit_vectors() {
     );
 }
 
+/// The fixture portraits: three of Obama, then Biden and Collins.
+const PORTRAITS: [&str; 5] = [
+    "obama.jpg",
+    "obama2.jpg",
+    "obama3.jpg",
+    "biden.jpg",
+    "collins.jpg",
+];
+
+/// Two builds of one embedder on every portrait's crop (`crop` at the landmarks the default
+/// pipeline finds), with and without the mirror image: every feature is a unit vector within
+/// `min_cosine` of the other build's. Returns both builds' features, without and with the mirror.
+fn assert_builds_agree(
+    crop: fn(&RgbImage, &[[f32; 2]; 5]) -> RgbImage,
+    mut embed: impl FnMut(&[RgbImage], bool) -> [Vec<[f32; 128]>; 2],
+    min_cosine: f32,
+) -> Vec<[Vec<[f32; 128]>; 2]> {
+    let mut p = pipeline();
+    let crops: Vec<RgbImage> = PORTRAITS
+        .iter()
+        .map(|n| {
+            let img = fixture(n);
+            crop(&img, &only_face(&mut p, &img).landmarks)
+        })
+        .collect();
+    [false, true]
+        .into_iter()
+        .map(|flip| {
+            let [q, f] = embed(&crops, flip);
+            for ((name, a), b) in PORTRAITS.iter().zip(&q).zip(&f) {
+                assert!((part_norm(a) - 1.0).abs() < 1e-4);
+                let c = dot(a, b);
+                assert!(c > min_cosine, "{name} (flip {flip}): cosine {c}");
+            }
+            [q, f]
+        })
+        .collect()
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Obama against Obama, less Obama against Biden, on the portraits' features.
+fn same_minus_different(e: &[[f32; 128]]) -> f32 {
+    dot(&e[0], &e[1]).min(dot(&e[0], &e[2])) - dot(&e[0], &e[3]).max(dot(&e[1], &e[3]))
+}
+
 /// dlib's int8 build (the default) gives descriptors within a cosine of 0.995 of the float model's
 /// on every fixture face, with and without the mirror image, and the same people stay apart.
 #[test]
@@ -255,39 +303,32 @@ fn dlib_int8_descriptors_agree_with_the_float_models() {
     let models = PipelineConfig::default().models_dir;
     let mut int8 = Embedder::load(&models, Weights::Int8, 1).unwrap();
     let mut float = Embedder::load(&models, Weights::Float, 1).unwrap();
-    let mut p = pipeline();
-    let names = [
-        "obama.jpg",
-        "obama2.jpg",
-        "obama3.jpg",
-        "biden.jpg",
-        "collins.jpg",
-    ];
-    let chips: Vec<RgbImage> = names
-        .iter()
-        .map(|n| {
-            let img = fixture(n);
-            align_chip(&img, &only_face(&mut p, &img).landmarks)
-        })
-        .collect();
-    let dot = |a: &[f32], b: &[f32]| -> f32 { a.iter().zip(b).map(|(x, y)| x * y).sum() };
-    for flip in [false, true] {
-        let q = int8.embed(&chips, flip).unwrap();
-        let f = float.embed(&chips, flip).unwrap();
-        for ((name, a), b) in names.iter().zip(&q).zip(&f) {
-            assert!((part_norm(a) - 1.0).abs() < 1e-4);
-            let c = dot(a, b);
-            assert!(
-                c > 0.995,
-                "{name} (flip {flip}): int8 against float cosine {c}"
-            );
-        }
-        // Obama against Obama above Obama against Biden, in int8 as in float.
-        let same = dot(&q[0], &q[1]).min(dot(&q[0], &q[2]));
-        let different = dot(&q[0], &q[3]).max(dot(&q[1], &q[3]));
+    let both = |chips: &[RgbImage], flip: bool| {
+        [int8.embed(chips, flip), float.embed(chips, flip)].map(Result::unwrap)
+    };
+    for [q, _] in assert_builds_agree(align_chip, both, 0.995) {
+        let gap = same_minus_different(&q);
+        assert!(gap > 0.1, "int8: same minus different {gap}");
+    }
+}
+
+/// SFace with its dense layer in 8 bits (the default) gives features within a cosine of 0.9995 of
+/// the float model's on every fixture face, with and without the mirror image, and the same people
+/// stay apart by as much.
+#[test]
+fn sface_dense_int8_features_agree_with_the_float_model() {
+    use rollcall_vision::{sface_crop, SfaceEmbedder, Weights};
+    let models = PipelineConfig::default().models_dir;
+    let mut int8 = SfaceEmbedder::load(&models, Weights::Int8, 1).unwrap();
+    let mut float = SfaceEmbedder::load(&models, Weights::Float, 1).unwrap();
+    let both = |crops: &[RgbImage], flip: bool| {
+        [int8.embed(crops, flip), float.embed(crops, flip)].map(Result::unwrap)
+    };
+    for [q, f] in assert_builds_agree(sface_crop, both, 0.9995) {
+        let (gap, float_gap) = (same_minus_different(&q), same_minus_different(&f));
         assert!(
-            same > different + 0.1,
-            "int8: same {same}, different {different}"
+            gap > 0.1 && (gap - float_gap).abs() < 0.01,
+            "same minus different {gap} in 8 bits, {float_gap} in float"
         );
     }
 }
@@ -309,7 +350,8 @@ fn sface_crops_follow_the_template_and_features_are_stable() {
         let [x, y] = fit.apply([f64::from(lm[0]), f64::from(lm[1])]);
         assert!((x - f64::from(t[0])).abs() < 6.0 && (y - f64::from(t[1])).abs() < 6.0);
     }
-    let mut sface = SfaceEmbedder::load(&PipelineConfig::default().models_dir, 1).unwrap();
+    let config = PipelineConfig::default();
+    let mut sface = SfaceEmbedder::load(&config.models_dir, config.sface_weights(), 1).unwrap();
     let shifted = {
         let mut lm = face.landmarks;
         lm.iter_mut().for_each(|p| p[0] += 1.0);

@@ -57,6 +57,10 @@ pub struct EvalArgs {
     /// its float model.
     #[arg(long, value_name = "true|false")]
     dlib_int8: Option<bool>,
+    /// Run SFace with its dense layer in 8 bits (default: the configuration's `sface_dense_int8`,
+    /// on) or, with false, its float model.
+    #[arg(long, value_name = "true|false")]
+    sface_dense_int8: Option<bool>,
     /// Take landmarks from a second O-Net pass on the detector's own final box.
     #[arg(long)]
     refine_landmarks: bool,
@@ -209,6 +213,9 @@ fn recognition(args: &EvalArgs) -> anyhow::Result<(RecognitionConfig, Arc<Calibr
     }
     if let Some(q) = args.dlib_int8 {
         rec.dlib_int8 = q;
+    }
+    if let Some(q) = args.sface_dense_int8 {
+        rec.sface_dense_int8 = q;
     }
     if let Some(p) = args.proposals {
         rec.proposals = p.into();
@@ -434,6 +441,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         flip: !args.no_flip,
         probe_flip: rec.probe_mirror,
         dlib_int8: rec.dlib_int8,
+        sface_dense_int8: rec.sface_dense_int8,
         sface: rec.sface_weight > 0.0,
         ..PipelineConfig::default()
     };
@@ -636,6 +644,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         "flip": !args.no_flip,
         "probe_mirror": rec.probe_mirror,
         "dlib_int8": rec.dlib_int8,
+        "sface_dense_int8": rec.sface_dense_int8,
         "enrol_scales": rec.enrol_scales,
         "probe_scales": rec.probe_scales,
         "sface_weight": rec.sface_weight,
