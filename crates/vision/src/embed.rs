@@ -36,6 +36,15 @@ pub enum Weights {
 }
 
 impl Weights {
+    /// `Int8` when `int8` is set, else `Float` (the configuration's switches).
+    pub fn from_int8(int8: bool) -> Self {
+        if int8 {
+            Weights::Int8
+        } else {
+            Weights::Float
+        }
+    }
+
     fn file(self) -> &'static str {
         match self {
             Weights::Float => "dlib_resnet128.onnx",

@@ -101,20 +101,12 @@ impl PipelineConfig {
 
     /// Which build of dlib's ResNet embeds faces.
     pub fn dlib_weights(&self) -> Weights {
-        if self.dlib_int8 {
-            Weights::Int8
-        } else {
-            Weights::Float
-        }
+        Weights::from_int8(self.dlib_int8)
     }
 
     /// Which build of SFace embeds faces.
     pub fn sface_weights(&self) -> Weights {
-        if self.sface_dense_int8 {
-            Weights::Int8
-        } else {
-            Weights::Float
-        }
+        Weights::from_int8(self.sface_dense_int8)
     }
 
     /// What a score compares: templates of `model_id` with probes made this way. Calibration
@@ -198,15 +190,13 @@ pub struct Pipeline {
     embedder: Embedder,
     flip: bool,
     probe_flip: bool,
-    /// None when SFace is off (dlib alone). Shared with `sface_thread`, which runs it for the frames
-    /// that go side by side; the others run it inline.
+    /// None when SFace is off (dlib alone). Shared with the `SfaceThread` of `side_by_side`, which
+    /// runs it for the frames that go side by side; the others run it inline.
     sface: Option<Arc<Mutex<SfaceEmbedder>>>,
-    /// Started when frames can run SFace side by side.
-    sface_thread: Option<SfaceThread>,
     liveness: Option<LivenessModels>,
     enrol_scales: Vec<f32>,
     probe_scales: Vec<f32>,
-    /// When SFace runs on a thread of its own beside dlib and liveness.
+    /// When SFace runs on its thread beside dlib and liveness.
     side_by_side: SideBySide,
 }
 
@@ -218,19 +208,15 @@ pub struct Pipeline {
 #[derive(Debug)]
 enum SideBySide {
     Never,
-    Always,
-    WhenIdle(Arc<IdleCores>),
+    Always(SfaceThread),
+    WhenIdle(Arc<IdleCores>, SfaceThread),
 }
 
 impl Pipeline {
     pub fn load(config: &PipelineConfig) -> Result<Self, VisionError> {
-        let side_by_side = if config.sface && config.intra_threads >= 2 {
-            SideBySide::Always
-        } else {
-            SideBySide::Never
-        };
+        let always_beside = config.sface && config.intra_threads >= 2;
         // The detector keeps every thread; the models after it share them when side by side.
-        let model_threads = if matches!(side_by_side, SideBySide::Always) {
+        let model_threads = if always_beside {
             1
         } else {
             config.intra_threads
@@ -244,9 +230,9 @@ impl Pipeline {
         } else {
             None
         };
-        let sface_thread = match (&sface, &side_by_side) {
-            (Some(s), SideBySide::Always) => Some(SfaceThread::spawn(Arc::clone(s))?),
-            _ => None,
+        let side_by_side = match &sface {
+            Some(s) if always_beside => SideBySide::Always(SfaceThread::spawn(Arc::clone(s))?),
+            _ => SideBySide::Never,
         };
         Ok(Self {
             detector: MtcnnDetector::load(
@@ -266,7 +252,6 @@ impl Pipeline {
                 None => None,
             },
             sface,
-            sface_thread,
             enrol_scales: config.enrol_scales.clone(),
             probe_scales: config.probe_scales.clone(),
             side_by_side,
@@ -278,8 +263,7 @@ impl Pipeline {
     /// without SFace, are left as they are.
     pub fn borrow_idle_cores(&mut self, cores: Arc<IdleCores>) -> Result<(), VisionError> {
         if let (Some(s), SideBySide::Never) = (&self.sface, &self.side_by_side) {
-            self.sface_thread = Some(SfaceThread::spawn(Arc::clone(s))?);
-            self.side_by_side = SideBySide::WhenIdle(cores);
+            self.side_by_side = SideBySide::WhenIdle(cores, SfaceThread::spawn(Arc::clone(s))?);
         }
         Ok(())
     }
@@ -329,17 +313,17 @@ impl Pipeline {
             };
             Ok((per_chip, liveness))
         };
-        // Held until SFace is done: the borrowed core is busy until then.
-        let mut borrowed = None;
-        let beside = !detections.is_empty()
-            && match &self.side_by_side {
-                SideBySide::Never => false,
-                SideBySide::Always => true,
-                SideBySide::WhenIdle(cores) => {
-                    borrowed = cores.try_borrow();
-                    borrowed.is_some()
-                }
-            };
+        // SFace's thread, when this frame runs it there, and the core borrowed for it, held until
+        // SFace is done: the core is busy until then.
+        let (beside, borrowed) = match &self.side_by_side {
+            _ if detections.is_empty() => (None, None),
+            SideBySide::Never => (None, None),
+            SideBySide::Always(thread) => (Some(thread), None),
+            SideBySide::WhenIdle(cores, thread) => match cores.try_borrow() {
+                Some(core) => (Some(thread), Some(core)),
+                None => (None, None),
+            },
+        };
         // One feature per face: the mean direction over its scales.
         let per_face = |per_crop: Vec<[f32; SFACE_DIM]>| -> Vec<[f32; SFACE_DIM]> {
             per_crop
@@ -347,15 +331,15 @@ impl Pipeline {
                 .map(|group| mean_direction(group.as_flattened()))
                 .collect()
         };
-        let ((per_chip, liveness), second) = match (&self.sface, &self.sface_thread) {
-            (Some(_), Some(thread)) if beside => {
+        let ((per_chip, liveness), second) = match (&self.sface, beside) {
+            (Some(_), Some(thread)) => {
                 let pending = thread.start(sface_crops(), sface_flip);
                 let here = dlib_and_liveness();
                 // Waited for even when dlib failed: the frame's SFace run ends with the frame.
                 let second = pending.wait();
                 (here?, per_face(second?))
             }
-            (Some(s), _) => {
+            (Some(s), None) => {
                 let here = dlib_and_liveness()?;
                 let per_crop = sface_thread::lock(s).embed(&sface_crops(), sface_flip)?;
                 (here, per_face(per_crop))
