@@ -9,12 +9,13 @@ models/README.md). Two changes, neither touching a weight:
 Usage: build_sface.py SHIPPED.onnx OUT.onnx
 """
 
-import hashlib
 import sys
 
 import numpy as np
 import onnx
 import onnxruntime as ort
+
+from shared import load_shipped
 
 ort.set_default_logger_severity(3)
 
@@ -22,11 +23,7 @@ SHIPPED_SHA256 = "0ba9fbfa01b5270c96627c4ef784da859931e02f04419c829e83484087c34e
 
 
 def main(src: str, dst: str) -> None:
-    data = open(src, "rb").read()
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != SHIPPED_SHA256:
-        sys.exit(f"{src}: sha256 {digest}, expected {SHIPPED_SHA256}")
-    model = onnx.load_from_string(data)
+    model = load_shipped(src, SHIPPED_SHA256)
     weights = {t.name for t in model.graph.initializer}
     kept = [i for i in model.graph.input if i.name not in weights]
     del model.graph.input[:]

@@ -8,12 +8,13 @@ is read at its own reduced size instead of being padded to 640x640.
 Usage: build_yunet.py SHIPPED.onnx OUT.onnx
 """
 
-import hashlib
 import sys
 
 import numpy as np
 import onnx
 import onnxruntime as ort
+
+from shared import load_shipped
 
 ort.set_default_logger_severity(3)
 
@@ -21,11 +22,7 @@ SHIPPED_SHA256 = "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552f
 
 
 def main(src: str, dst: str) -> None:
-    data = open(src, "rb").read()
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != SHIPPED_SHA256:
-        sys.exit(f"{src}: sha256 {digest}, expected {SHIPPED_SHA256}")
-    model = onnx.load_from_string(data)
+    model = load_shipped(src, SHIPPED_SHA256)
     dims = model.graph.input[0].type.tensor_type.shape.dim
     for dim, name in ((dims[2], "height"), (dims[3], "width")):
         dim.ClearField("dim_value")

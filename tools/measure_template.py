@@ -19,14 +19,7 @@ import face_recognition_models as frm
 import numpy as np
 from PIL import Image
 
-
-def fit_similarity(src, dst):
-    """Least-squares [a -b; b a] src + t = dst."""
-    A = np.zeros((2 * len(src), 4))
-    A[0::2] = np.c_[src[:, 0], -src[:, 1], np.ones(len(src)), np.zeros(len(src))]
-    A[1::2] = np.c_[src[:, 1], src[:, 0], np.zeros(len(src)), np.ones(len(src))]
-    a, b, tx, ty = np.linalg.lstsq(A, dst.reshape(-1), rcond=None)[0]
-    return np.array([[a, -b, tx], [b, a, ty]])
+from shared import fit_similarity
 
 
 def main():

@@ -32,6 +32,8 @@ from onnxruntime.quantization import (
 )
 from PIL import Image, ImageOps
 
+from shared import fit_similarity
+
 ort.set_default_logger_severity(3)
 
 CHIP = 150
@@ -43,15 +45,6 @@ VARIATIONS = 48
 SEED = 20261204
 # Refuse to write a model whose descriptors drift this far from the float model's on any chip.
 MIN_COSINE = 0.995
-
-
-def fit_similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Least-squares [a -b; b a] src + t = dst, as a 2x3 matrix."""
-    a_rows = np.zeros((2 * len(src), 4))
-    a_rows[0::2] = np.c_[src[:, 0], -src[:, 1], np.ones(len(src)), np.zeros(len(src))]
-    a_rows[1::2] = np.c_[src[:, 1], src[:, 0], np.zeros(len(src)), np.ones(len(src))]
-    a, b, tx, ty = np.linalg.lstsq(a_rows, dst.reshape(-1), rcond=None)[0]
-    return np.array([[a, -b, tx], [b, a, ty]])
 
 
 def chip(img: Image.Image, landmarks: np.ndarray, rng: np.random.Generator) -> np.ndarray:
