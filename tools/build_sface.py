@@ -15,7 +15,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
-from shared import load_shipped
+from shared import read_shipped
 
 ort.set_default_logger_severity(3)
 
@@ -23,7 +23,7 @@ SHIPPED_SHA256 = "0ba9fbfa01b5270c96627c4ef784da859931e02f04419c829e83484087c34e
 
 
 def main(src: str, dst: str) -> None:
-    model = load_shipped(src, SHIPPED_SHA256)
+    model = onnx.load_from_string(read_shipped(src, SHIPPED_SHA256))
     weights = {t.name for t in model.graph.initializer}
     kept = [i for i in model.graph.input if i.name not in weights]
     del model.graph.input[:]

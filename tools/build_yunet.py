@@ -14,7 +14,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
-from shared import load_shipped
+from shared import read_shipped
 
 ort.set_default_logger_severity(3)
 
@@ -22,7 +22,7 @@ SHIPPED_SHA256 = "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552f
 
 
 def main(src: str, dst: str) -> None:
-    model = load_shipped(src, SHIPPED_SHA256)
+    model = onnx.load_from_string(read_shipped(src, SHIPPED_SHA256))
     dims = model.graph.input[0].type.tensor_type.shape.dim
     for dim, name in ((dims[2], "height"), (dims[3], "width")):
         dim.ClearField("dim_value")
