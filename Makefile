@@ -35,6 +35,7 @@ build: sysdeps ort
 	$(CARGO) build --release --bin rollcall
 
 test: sysdeps ort
+	@tools/sysdeps.sh --test
 	$(CARGO) test --workspace --release
 
 demo: build

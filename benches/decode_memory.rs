@@ -158,6 +158,7 @@ fn main() {
     if args.iter().any(|a| a == "--list") {
         return;
     }
+    rollcall_benches::print_machine();
     let exe = std::env::current_exe().expect("this benchmark's path");
     println!(
         "{:<52} {:>8} {:>12} {:>10}  outcome",

@@ -75,6 +75,7 @@ fn read_all(buf: &[u64], threads: usize) -> u64 {
 }
 
 fn main() {
+    rollcall_benches::print_machine();
     let mut c = Criterion::default()
         .configure_from_args()
         .sample_size(20)

@@ -101,6 +101,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    rollcall_benches::print_machine();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -25,6 +25,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    rollcall_benches::print_machine();
     let fps: f64 = std::env::var("ROLLCALL_LOAD_FPS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -54,6 +54,7 @@ fn frame() -> RgbImage {
 }
 
 fn main() {
+    rollcall_benches::print_machine();
     let mut c = Criterion::default()
         .configure_from_args()
         .sample_size(30)

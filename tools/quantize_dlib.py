@@ -1,9 +1,18 @@
 """Writes dlib's face ResNet with int8 weights and activations (ONNX Runtime static quantisation, QDQ).
 
-Why: on one thread the float ResNet takes 12 ms for a kiosk face and its mirror image; with int8
-convolutions (uint8 activations, int8 weights per output channel) ONNX Runtime's integer kernels run
-it about twice as fast (docs/performance.md), and its descriptors agree with the float model's to a
-cosine of 0.999+ (printed below; docs/accuracy.md has `rollcall eval` on both).
+Why: on one thread the float ResNet takes 9 to 12 ms for a kiosk face and its mirror image; with
+int8 convolutions (uint8 activations, int8 weights per output channel) ONNX Runtime's integer kernels
+run it about twice as fast (docs/performance.md), and its descriptors agree with the float model's to
+a cosine of 0.995+ (printed below; docs/accuracy.md has `rollcall eval` on both).
+
+Why 7-bit weights (`reduce_range`): on x86 processors without VNNI (AVX2 only: AMD Zen 2/3, Intel
+before Cascade Lake) ONNX Runtime multiplies uint8 activations by int8 weights with `vpmaddubsw`,
+which adds each pair of products into 16 bits with saturation: 255 * 127 * 2 = 64,770 does not fit
+in 32,767. With full-range weights the same model gave descriptors 0.989 from the float model's on
+such a CPU and 0.9995 on one with VNNI. Weights in [-64, 64] keep every pair within 255 * 64 * 2 =
+32,640, so the integer sums are exact on AVX2, AVX-512 VNNI and AMX alike, and the descriptors are
+the same bits on each (crates/vision/tests/instruction_sets.rs runs the model on an emulated AVX2-only
+CPU). The cost is one bit of weight precision: docs/accuracy.md, "dlib in int8".
 
 Calibration never sees evaluation data: it uses the repository's public-domain and Apache-2.0 fixture
 photos (fixtures/README.md), aligned as the server aligns them, with seeded variations (pose jitter,
@@ -126,6 +135,8 @@ def main() -> None:
     options = dict(
         quant_format=QuantFormat.QDQ,
         per_channel=True,
+        # 7-bit weights: exact on processors without VNNI (see above).
+        reduce_range=True,
         activation_type=QuantType.QUInt8,
         weight_type=QuantType.QInt8,
     )

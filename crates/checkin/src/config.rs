@@ -45,9 +45,10 @@ pub struct RecognitionConfig {
     /// templates always are. Off saves dlib's second run per face (about 2 ms in int8) at a
     /// measured cost at the rare-impostor end (docs/accuracy.md, "What each lever bought").
     pub probe_mirror: bool,
-    /// Run dlib's ResNet with int8 weights and activations (`models/dlib_resnet128_int8.onnx`)
-    /// rather than float: about half the time a face, descriptors within a cosine of 0.999 of the
-    /// float model's (docs/accuracy.md, "dlib in int8").
+    /// Run dlib's ResNet with 7-bit weights and 8-bit activations
+    /// (`models/dlib_resnet128_int8.onnx`) rather than float: about half the time a face,
+    /// descriptors within a cosine of 0.995 of the float model's and the same bits on every x86-64
+    /// instruction set (docs/accuracy.md, "dlib in int8").
     pub dlib_int8: bool,
     /// Run SFace with its last dense layer's weights in 8 bits (`models/sface_dense_int8.onnx`): a
     /// 25.7 MB matrix read once a face becomes 6.4 MB, features within a cosine of 0.9999 of the

@@ -283,6 +283,8 @@ pub fn run(args: &EvalPadArgs) -> anyhow::Result<()> {
     let t5 = threshold_for_bpcer(&live, 0.05);
     let apcer5 = accepted(&spoof, t5);
 
+    let cpu = rollcall_vision::Cpu::detect();
+    println!("machine     {cpu}");
     println!("dataset     {}", args.dataset.display());
     println!(
         "images      {} live, {} spoof ({}), {no_face} without a face",
@@ -341,6 +343,7 @@ pub fn run(args: &EvalPadArgs) -> anyhow::Result<()> {
         "apcer_by_attack": by,
         "ms_per_face": ms_per_face,
         "box_mapping": [mapping.dx, mapping.dy, mapping.sw, mapping.sh],
+        "cpu": cpu,
     });
     println!("{out}");
     Ok(())

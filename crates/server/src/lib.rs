@@ -102,6 +102,23 @@ impl AppState {
             .register_signing_key(&signer.public_info(rollcall_store::now_ms()))
             .await?;
         let model_id: Arc<str> = config.pipeline().model_id().into();
+        // Which builds run, and on what: the 8-bit builds are chosen so that they give the same
+        // results on every x86-64 instruction set (docs/accuracy.md), and the log says so.
+        let rec = &config.recognition;
+        tracing::info!(
+            cpu = %rollcall_vision::Cpu::detect(),
+            dlib = if rec.dlib_int8 {
+                "int8 (7-bit weights: the same descriptors on AVX2, AVX-512 VNNI and AMX)"
+            } else {
+                "float (configured)"
+            },
+            sface = if rec.sface_dense_int8 {
+                "dense layer in 8 bits (weight-only: the same features on every instruction set)"
+            } else {
+                "float (configured)"
+            },
+            "recognition models"
+        );
         let calibration = Arc::new(config.calibration()?);
         let recognizer = Arc::new(Recognizer::new(
             rollcall_vision::EMBEDDING_DIM,

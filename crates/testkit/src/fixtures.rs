@@ -12,6 +12,15 @@ pub fn repo_root() -> PathBuf {
         .expect("the repository exists")
 }
 
+/// The fixture portraits: three of Obama, then Biden and Collins.
+pub const PORTRAITS: [&str; 5] = [
+    "obama.jpg",
+    "obama2.jpg",
+    "obama3.jpg",
+    "biden.jpg",
+    "collins.jpg",
+];
+
 /// `fixtures/faces/<name>`.
 pub fn fixture_path(name: &str) -> PathBuf {
     repo_root().join("fixtures/faces").join(name)

@@ -14,7 +14,7 @@ mod server;
 
 pub use fixtures::{
     camera_frame, fixture, fixture_bytes, fixture_path, frame_with, jpeg, liveness_sample,
-    with_exif_orientation,
+    with_exif_orientation, PORTRAITS,
 };
 pub use server::{TestServer, ROLES};
 

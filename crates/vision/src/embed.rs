@@ -24,11 +24,13 @@ pub fn l2_normalize(v: &mut [f32]) {
     }
 }
 
-/// Which of the ResNet's two builds runs: the float model, or the same model with int8 weights
-/// (per output channel) and uint8 activations, quantised by `tools/quantize_dlib.py`. ONNX
-/// Runtime's integer convolutions run the int8 build about twice as fast on x86; its descriptors
-/// agree with the float model's to a cosine of 0.999 and above, so templates made with one are
-/// searched with the other without a rebuild (scores move by a few thousandths).
+/// Which of the ResNet's two builds runs: the float model, or the same model with 7-bit weights
+/// (per output channel, stored as int8) and uint8 activations, quantised by
+/// `tools/quantize_dlib.py`. ONNX Runtime's integer convolutions run the int8 build about twice as
+/// fast on x86; its descriptors agree with the float model's to a cosine of 0.995 and above, and
+/// are the same bits on every x86-64 instruction set (the 7-bit weights cannot saturate AVX2's
+/// 16-bit pair sums), so templates made with one build or on one server are searched with the
+/// other without a rebuild (scores move by a few thousandths).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Weights {
     Float,

@@ -6,6 +6,7 @@
 //! get [`PoolError::Busy`] instead of an unbounded backlog.
 
 mod align;
+mod cpu;
 mod decode;
 mod detect;
 mod embed;
@@ -26,6 +27,7 @@ pub use align::{
     align_chip, align_chip_scaled, similarity_transform, warp_to, Similarity, CHIP_SIZE,
     CHIP_TEMPLATE,
 };
+pub use cpu::{Cpu, IsaLevel};
 pub use decode::{decode_image, DecodeLimits, DEFAULT_MAX_PIXELS};
 pub use detect::{DetectorConfig, MtcnnDetector, Proposals};
 pub use embed::{l2_normalize, Embedder, Weights, DLIB_DIM};

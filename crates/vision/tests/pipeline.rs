@@ -1,6 +1,7 @@
 //! The real models on real faces (fixtures/faces: public-domain White House portraits).
 
 use image::{imageops, Rgb, RgbImage};
+use rollcall_testkit::PORTRAITS;
 use rollcall_vision::{
     decode_image, default_models_dir, network_size, DecodeLimits, Face, Pipeline, PipelineConfig,
     Proposals, Yunet, DLIB_DIM,
@@ -246,15 +247,6 @@ fn the_embedding_joins_dlib_and_sface_unit_vectors() {
         "SFace {same}/{different} vs dlib {dsame}/{ddifferent}"
     );
 }
-
-/// The fixture portraits: three of Obama, then Biden and Collins.
-const PORTRAITS: [&str; 5] = [
-    "obama.jpg",
-    "obama2.jpg",
-    "obama3.jpg",
-    "biden.jpg",
-    "collins.jpg",
-];
 
 /// Two builds of one embedder on every portrait's crop (`crop` at the landmarks the default
 /// pipeline finds), with and without the mirror image: every feature is a unit vector within

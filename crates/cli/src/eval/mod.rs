@@ -581,6 +581,8 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         "raw"
     };
 
+    let cpu = rollcall_vision::Cpu::detect();
+    println!("machine     {cpu}");
     println!("dataset     {}", args.dataset.display());
     println!(
         "gallery     {gallery} identities ({enrol_no_face} enrolment images without a face), \
@@ -653,6 +655,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         "norm": norm,
         "cohort_share": rec.cohort_share,
         "workers": args.workers,
+        "cpu": cpu,
     });
     for (f, t) in levels.iter().zip(&thr).skip(2) {
         out[format!("fnir_at_fpir_{f}")] = json!(fnir_at(*t));
