@@ -96,8 +96,10 @@ impl Inference {
             drop(slot);
             let _ = tx.send(result);
         })?;
+        // A job is dropped unanswered only when it panicked (the pool caught it, counted it and
+        // went on): a bug, so a 500 for this image alone, with the panic in the log.
         rx.await
-            .map_err(|_| AppError::Internal("inference worker dropped the job".into()))?
+            .map_err(|_| AppError::Internal("the inference worker panicked on this image".into()))?
             .map_err(image_error)
     }
 
@@ -115,6 +117,11 @@ impl Inference {
                 other => return other,
             }
         }
+    }
+
+    /// Jobs that panicked since start-up (`rollcall_inference_panics_total`).
+    pub fn panics(&self) -> u64 {
+        self.pool.panics()
     }
 
     pub fn shutdown(&self) {

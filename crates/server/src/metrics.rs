@@ -39,7 +39,9 @@ impl Metrics {
         self.faces[i].load(Ordering::Relaxed)
     }
 
-    pub fn render(&self, templates: usize) -> String {
+    /// The counters, with the gallery's size and the inference jobs that panicked (the pool counts
+    /// those itself).
+    pub fn render(&self, templates: usize, inference_panics: u64) -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let mut s = String::new();
         s += "# TYPE rollcall_frames_total counter\n";
@@ -70,6 +72,8 @@ impl Metrics {
             "rollcall_inference_seconds_count {}\n",
             g(&self.inference_count)
         );
+        s += "# TYPE rollcall_inference_panics_total counter\n";
+        s += &format!("rollcall_inference_panics_total {inference_panics}\n");
         s += "# TYPE rollcall_gallery_templates gauge\n";
         s += &format!("rollcall_gallery_templates {templates}\n");
         s
@@ -86,7 +90,7 @@ mod tests {
         m.face(FaceStatus::Pending);
         m.face(FaceStatus::Pending);
         m.face(FaceStatus::Rejected);
-        let text = m.render(3);
+        let text = m.render(3, 1);
         for status in FaceStatus::ALL {
             assert!(
                 text.contains(&format!("status=\"{}\"", status.as_str())),
@@ -96,5 +100,6 @@ mod tests {
         assert!(text.contains("rollcall_faces_total{status=\"pending\"} 2"));
         assert!(text.contains("rollcall_faces_total{status=\"rejected\"} 1"));
         assert!(text.contains("rollcall_gallery_templates 3"));
+        assert!(text.contains("rollcall_inference_panics_total 1"));
     }
 }

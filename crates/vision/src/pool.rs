@@ -1,3 +1,5 @@
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -18,6 +20,10 @@ pub enum PoolError {
 
 /// A fixed set of worker threads, each owning a `Pipeline`, fed from a bounded queue. `try_submit`
 /// never waits: a full queue is `PoolError::Busy`, which the server turns into 503 + Retry-After.
+///
+/// A job that panics costs that job, not its worker: the panic is caught, counted ([`Self::panics`])
+/// and the worker loads a fresh pipeline and goes on. The job's own result channel is dropped
+/// unanswered, which its caller reports as an error for that one image.
 #[derive(Debug)]
 pub struct InferencePool {
     sender: Mutex<Option<SyncSender<Job>>>,
@@ -25,6 +31,7 @@ pub struct InferencePool {
     pub size: usize,
     /// The pool's cores when its frames may borrow idle ones (`PipelineConfig::lend_idle_cores`).
     idle_cores: Option<Arc<IdleCores>>,
+    panics: Arc<AtomicU64>,
 }
 
 impl InferencePool {
@@ -41,11 +48,22 @@ impl InferencePool {
         let idle_cores = config
             .lends_idle_cores(workers)
             .then(|| IdleCores::new(workers));
-        for i in 0..workers.max(1) {
-            let mut pipeline = Pipeline::load(config)?;
-            if let Some(cores) = &idle_cores {
-                pipeline.borrow_idle_cores(Arc::clone(cores))?;
+        let panics = Arc::new(AtomicU64::new(0));
+        let load = {
+            let config = config.clone();
+            let idle_cores = idle_cores.clone();
+            move || -> Result<Pipeline, VisionError> {
+                let mut pipeline = Pipeline::load(&config)?;
+                if let Some(cores) = &idle_cores {
+                    pipeline.borrow_idle_cores(Arc::clone(cores))?;
+                }
+                Ok(pipeline)
             }
+        };
+        for i in 0..workers.max(1) {
+            let mut pipeline = load()?;
+            let load = load.clone();
+            let panics = Arc::clone(&panics);
             let cores = idle_cores.clone();
             let rx = Arc::clone(&rx);
             let handle = std::thread::Builder::new()
@@ -58,7 +76,14 @@ impl InferencePool {
                     match job {
                         Ok(job) => {
                             let _core = cores.as_ref().map(IdleCores::occupy);
-                            job(&mut pipeline);
+                            if catch_unwind(AssertUnwindSafe(|| job(&mut pipeline))).is_err() {
+                                panics.fetch_add(1, Ordering::Relaxed);
+                                // The panic may have left the pipeline half-way through a frame
+                                // (SFace's kept thread included): start again from the models.
+                                if let Ok(fresh) = load() {
+                                    pipeline = fresh;
+                                }
+                            }
                         }
                         Err(_) => return,
                     }
@@ -71,12 +96,18 @@ impl InferencePool {
             workers: Mutex::new(handles),
             size: workers.max(1),
             idle_cores,
+            panics,
         }))
     }
 
     /// The pool's cores, when its frames borrow idle ones: how many are busy, how often one was lent.
     pub fn idle_cores(&self) -> Option<&Arc<IdleCores>> {
         self.idle_cores.as_ref()
+    }
+
+    /// How many jobs have panicked since the pool started (each cost its own image only).
+    pub fn panics(&self) -> u64 {
+        self.panics.load(Ordering::Relaxed)
     }
 
     /// Queues `job` for the next free worker; the job reports its own result (e.g. through a channel).

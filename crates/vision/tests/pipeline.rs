@@ -600,3 +600,30 @@ fn a_lone_frame_borrows_the_idle_core_and_a_busy_pool_lends_none() {
     assert!(cosine(&busy[0], &expected) > 0.9999);
     hold_tx.send(()).unwrap();
 }
+
+/// A job that panics costs that job, not its worker: with a single worker the next frame is analysed
+/// as before, the panicking job's own channel is dropped unanswered (its caller reports an error for
+/// that image), and the panic is counted.
+#[test]
+fn a_panicking_job_costs_one_frame_not_the_worker() {
+    use rollcall_vision::InferencePool;
+    use std::sync::mpsc;
+    use std::time::Duration;
+    let pool = InferencePool::new(&PipelineConfig::default(), 1, 2).unwrap();
+    let (doomed_tx, doomed_rx) = mpsc::channel::<()>();
+    pool.try_submit(move |_| {
+        let _answer_never_sent = doomed_tx;
+        panic!("injected panic");
+    })
+    .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let img = fixture("obama.jpg");
+    pool.try_submit(move |p| tx.send(confident(p, &img)).unwrap())
+        .unwrap();
+    let faces = rx
+        .recv_timeout(Duration::from_secs(120))
+        .expect("the worker went on after the panic");
+    assert_eq!(faces.len(), 1);
+    assert!(doomed_rx.recv().is_err(), "the panicked job answered");
+    assert_eq!(pool.panics(), 1);
+}

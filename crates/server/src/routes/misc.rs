@@ -30,7 +30,9 @@ pub async fn metrics(
     }
     Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(state.recognizer.len()),
+        state
+            .metrics
+            .render(state.recognizer.len(), state.inference.panics()),
     )
         .into_response())
 }
