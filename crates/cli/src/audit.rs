@@ -1,5 +1,5 @@
-//! `rollcall audit verify`: walks the audit hash chain in the database and names the first entry
-//! that was changed, removed or moved.
+//! `rollcall audit verify`: walks the audit hash chain in the database, read-only, and names every
+//! entry that was changed, removed, moved or left without a hash.
 
 use std::path::PathBuf;
 
@@ -9,8 +9,9 @@ use rollcall_store::Store;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCommand {
-    /// Check the audit chain; exits 1 at the first broken entry. With --head, also checks that the
-    /// chain still contains a head exported earlier (a roll call's, a report's).
+    /// Check the audit chain without writing to the database; names every broken entry and exits 1
+    /// if there is one. With --head, also checks that the chain still contains a head exported
+    /// earlier (a roll call's, a report's).
     Verify {
         #[arg(long)]
         config: Option<PathBuf>,
@@ -38,14 +39,13 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let store = Store::connect(&config.database_url()).await?;
-        let chain = match store.verify_audit().await? {
-            Ok(chain) => chain,
-            Err(broken) => {
-                println!("audit chain BROKEN at {broken}");
-                std::process::exit(1);
-            }
-        };
+        // Read-only: no migration, no sealing, nothing written, so what it reports is what is there.
+        let store = Store::open_read_only(&config.database_url()).await?;
+        let report = store.audit_report().await?;
+        let mut problems = report.problems.len();
+        for problem in &report.problems {
+            println!("audit chain BROKEN at {problem}");
+        }
         if let Some((seq, hash)) = expected {
             let found = store.audit_entry_hash(seq).await?;
             if found.as_deref() != Some(hash.as_str()) {
@@ -54,12 +54,16 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<()> {
                      (found {})",
                     found.as_deref().unwrap_or("no such entry")
                 );
-                std::process::exit(1);
+                problems += 1;
             }
+        }
+        if problems > 0 {
+            println!("{problems} problem(s) in {} entries", report.entries);
+            std::process::exit(1);
         }
         println!(
             "audit chain intact: {} entries, head {}:{}",
-            chain.entries, chain.seq, chain.hash
+            report.entries, report.seq, report.hash
         );
         Ok(())
     })

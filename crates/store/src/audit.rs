@@ -44,6 +44,17 @@ pub enum ChainBreak {
     Unlinked { id: i64, previous: i64 },
     #[error("entry {id}: the first entry does not start the chain (earlier entries are missing)")]
     BadStart { id: i64 },
+    #[error("entry {id}: it has no hash (written outside the chain, or its hash was removed)")]
+    Unsealed { id: i64 },
+}
+
+/// Everything a walk of the chain found: every entry that breaks it, in order, and the newest entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditReport {
+    pub entries: i64,
+    pub seq: i64,
+    pub hash: String,
+    pub problems: Vec<ChainBreak>,
 }
 
 /// An intact chain's length and newest entry.
@@ -54,7 +65,10 @@ pub struct ChainHead {
     pub hash: String,
 }
 
-fn entry_hash(prev: &str, id: i64, at: i64, fields: [&str; 4]) -> String {
+/// An entry's hash from the previous entry's and its own fields (what anyone checking the chain
+/// computes, and what someone who can write the database can too: only an exported head or a
+/// signed one protects the chain from being rewritten whole).
+pub fn chain_hash(prev: &str, id: i64, at: i64, fields: [&str; 4]) -> String {
     let mut h = Sha256::new();
     let id = id.to_string();
     let at = at.to_string();
@@ -67,7 +81,7 @@ fn entry_hash(prev: &str, id: i64, at: i64, fields: [&str; 4]) -> String {
 
 impl AuditEntry {
     fn expected_hash(&self) -> String {
-        entry_hash(
+        chain_hash(
             &self.prev_hash,
             self.id,
             self.at,
@@ -143,7 +157,7 @@ impl Store {
                 .map(|r| r.try_get("hash"))
                 .transpose()?
                 .unwrap_or_else(|| GENESIS.to_string());
-        let hash = entry_hash(&prev, id, at, [actor, action, subject, detail]);
+        let hash = chain_hash(&prev, id, at, [actor, action, subject, detail]);
         sqlx::query("UPDATE audit SET prev_hash = $1, hash = $2 WHERE id = $3")
             .bind(&prev)
             .bind(&hash)
@@ -181,67 +195,56 @@ impl Store {
         })
     }
 
-    /// Seals entries written before the chain existed (no hash yet) into it, in order.
-    pub(crate) async fn seal_unchained(&self) -> Result<(), StoreError> {
-        let unsealed = sqlx::query(&format!("{SELECT} WHERE hash = '' ORDER BY id"))
-            .fetch_all(&self.pool)
-            .await?;
-        if unsealed.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.write_tx().await?;
-        let mut prev = GENESIS.to_string();
-        for row in sqlx::query(&format!("{SELECT} ORDER BY id"))
-            .fetch_all(&mut *tx)
-            .await?
-        {
-            let mut e = from_row(&row)?;
-            if e.hash.is_empty() {
-                e.prev_hash = prev.clone();
-                e.hash = e.expected_hash();
-                sqlx::query("UPDATE audit SET prev_hash = $1, hash = $2 WHERE id = $3")
-                    .bind(&e.prev_hash)
-                    .bind(&e.hash)
-                    .bind(e.id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            prev = e.hash;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Walks the whole chain: its head when intact, else the first entry where it breaks.
     pub async fn verify_audit(&self) -> Result<Result<ChainHead, ChainBreak>, StoreError> {
+        let mut report = self.audit_report().await?;
+        if report.problems.is_empty() {
+            Ok(Ok(ChainHead {
+                entries: report.entries,
+                seq: report.seq,
+                hash: report.hash,
+            }))
+        } else {
+            Ok(Err(report.problems.swap_remove(0)))
+        }
+    }
+
+    /// Walks the whole chain and names every entry that breaks it: changed (its content no longer
+    /// gives its hash), unlinked (an entry before it was removed or moved), without a hash, or a
+    /// first entry that does not start the chain. Reads only: run on a read-only store
+    /// ([`Store::open_read_only`]) it changes nothing, so what it reports is what is there.
+    pub async fn audit_report(&self) -> Result<AuditReport, StoreError> {
         let rows = sqlx::query(&format!("{SELECT} ORDER BY id"))
             .fetch_all(&self.pool)
             .await?;
+        let mut problems = Vec::new();
         let mut prev: Option<AuditEntry> = None;
         for row in &rows {
             let e = from_row(row)?;
-            match &prev {
-                None if e.prev_hash != GENESIS => {
-                    return Ok(Err(ChainBreak::BadStart { id: e.id }))
-                }
-                Some(p) if e.prev_hash != p.hash => {
-                    return Ok(Err(ChainBreak::Unlinked {
+            if e.hash.is_empty() {
+                problems.push(ChainBreak::Unsealed { id: e.id });
+            } else {
+                let link = match &prev {
+                    None if e.prev_hash != GENESIS => Some(ChainBreak::BadStart { id: e.id }),
+                    Some(p) if e.prev_hash != p.hash => Some(ChainBreak::Unlinked {
                         id: e.id,
                         previous: p.id,
-                    }))
+                    }),
+                    _ => None,
+                };
+                problems.extend(link);
+                if e.hash != e.expected_hash() {
+                    problems.push(ChainBreak::Altered { id: e.id });
                 }
-                _ => {}
-            }
-            if e.hash != e.expected_hash() {
-                return Ok(Err(ChainBreak::Altered { id: e.id }));
             }
             prev = Some(e);
         }
-        Ok(Ok(ChainHead {
+        Ok(AuditReport {
             entries: rows.len() as i64,
             seq: prev.as_ref().map_or(0, |e| e.id),
             hash: prev.map_or_else(|| GENESIS.to_string(), |e| e.hash),
-        }))
+            problems,
+        })
     }
 
     /// The newest entry's sequence number and hash (the genesis value before any entry): publish it

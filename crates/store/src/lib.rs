@@ -23,7 +23,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::AnyPool;
 use sqlx::Row;
 
-pub use audit::{AuditEntry, ChainBreak, ChainHead, GENESIS};
+pub use audit::{chain_hash, AuditEntry, AuditReport, ChainBreak, ChainHead, GENESIS};
 pub use checkins::{CheckinOutcome, MoveOutcome, Passing};
 pub use erasure::Purged;
 pub use error::StoreError;
@@ -98,6 +98,22 @@ pub fn redact_url(url: &str) -> String {
 impl Store {
     /// Connects (creating a SQLite file if needed) and runs the migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let store = Self::open(url, false).await?;
+        // Entries are hashed in the transaction that appends them: a row without a hash was
+        // written or blanked outside the server, and is reported by `audit verify`, never sealed.
+        store.migrate().await?;
+        store.key_unkeyed_names().await?;
+        Ok(store)
+    }
+
+    /// Opens an existing database for reading only, for a check that must not change what it
+    /// checks (`rollcall audit verify`): SQLite in `mode=ro`, every PostgreSQL transaction read-only;
+    /// no migration, no sealing, no file created.
+    pub async fn open_read_only(url: &str) -> Result<Self, StoreError> {
+        Self::open(url, true).await
+    }
+
+    async fn open(url: &str, read_only: bool) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let kind = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             DbKind::Postgres
@@ -108,11 +124,15 @@ impl Store {
         };
         let url = match kind {
             DbKind::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
-                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+                let mode = if read_only { "ro" } else { "rwc" };
+                format!(
+                    "{url}{}mode={mode}",
+                    if url.contains('?') { '&' } else { '?' }
+                )
             }
             _ => url.to_string(),
         };
-        if kind == DbKind::Sqlite {
+        if kind == DbKind::Sqlite && !read_only {
             erasure::create_private_sqlite_file(&url)?;
         }
         let options = AnyConnectOptions::from_str(&url)
@@ -122,17 +142,25 @@ impl Store {
             .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
-                    if kind == DbKind::Sqlite {
-                        // WAL lets readers run beside the writer; foreign keys make erasure cascade.
+                    if kind == DbKind::Postgres && read_only {
+                        sqlx::query("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    if kind == DbKind::Sqlite && !read_only {
+                        // WAL lets readers run beside the writer (setting it writes the file).
                         sqlx::query("PRAGMA journal_mode = WAL")
                             .execute(&mut *conn)
                             .await?;
+                    }
+                    if kind == DbKind::Sqlite {
                         sqlx::query(&format!(
                             "PRAGMA busy_timeout = {}",
                             BUSY_TIMEOUT.as_millis()
                         ))
                         .execute(&mut *conn)
                         .await?;
+                        // Foreign keys make erasure cascade.
                         sqlx::query("PRAGMA foreign_keys = ON")
                             .execute(&mut *conn)
                             .await?;
@@ -157,9 +185,6 @@ impl Store {
             instance: format!("{:016x}", rand::random::<u64>()),
             keys: None,
         };
-        store.migrate().await?;
-        store.seal_unchained().await?;
-        store.key_unkeyed_names().await?;
         Ok(store)
     }
 
