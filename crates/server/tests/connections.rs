@@ -51,7 +51,7 @@ async fn thousands_of_half_open_connections_do_not_stop_healthz_or_a_kiosk() {
     let wanted = 3000;
     let n = wanted.min(open_file_limit().saturating_sub(1000) / 2);
     if n < 500 {
-        eprintln!("skipped: the open-file limit allows only {n} connections");
+        rollcall_testkit::skip(&format!("the open-file limit allows only {n} connections"));
         return;
     }
     let srv = TestServer::sqlite(|c| {

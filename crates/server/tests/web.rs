@@ -802,11 +802,11 @@ impl Driver {
         let chromium = std::env::var_os("ROLLCALL_CHROMIUM")
             .map_or_else(|| "/usr/bin/chromium".into(), PathBuf::from);
         if !driver.exists() || !chromium.exists() {
-            eprintln!(
-                "SKIPPED: {} or {} is missing (apt-get install chromium chromium-driver)",
+            rollcall_testkit::skip(&format!(
+                "{} or {} is missing (apt-get install chromium chromium-driver)",
                 driver.display(),
                 chromium.display()
-            );
+            ));
             return None;
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")

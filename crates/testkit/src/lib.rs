@@ -18,6 +18,17 @@ pub use fixtures::{
 };
 pub use server::{TestServer, ROLES};
 
+/// A test that cannot run here says so: on a developer's machine it prints `SKIPPED: why` and the
+/// caller returns; under CI (`CI` set, as `.ci/run` runs) a missing dependency is a failure, so that
+/// nothing CI is meant to check can pass by not running.
+pub fn skip(why: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{why}: CI must run this test (.ci/run installs and starts what it needs)"
+    );
+    eprintln!("SKIPPED: {why}");
+}
+
 /// A kiosk frame's `captured_at`: now plus `offset_ms`, RFC 3339 (frames must be captured while
 /// their sitting is open).
 pub fn captured(offset_ms: i64) -> String {

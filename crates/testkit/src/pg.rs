@@ -24,13 +24,14 @@ fn unique_suffix() -> String {
 }
 
 impl PgSchema {
-    /// A new empty schema, or `None` (with a note on stderr) when `ROLLCALL_TEST_PG_URL` is unset.
+    /// A new empty schema, or `None` (a visible skip, a failure under CI) when
+    /// `ROLLCALL_TEST_PG_URL` is unset.
     pub async fn create() -> Option<PgSchema> {
         let Some(base) = std::env::var("ROLLCALL_TEST_PG_URL")
             .ok()
             .filter(|u| !u.is_empty())
         else {
-            eprintln!("ROLLCALL_TEST_PG_URL is not set: PostgreSQL variant skipped");
+            crate::skip("ROLLCALL_TEST_PG_URL is not set: the PostgreSQL variant");
             return None;
         };
         let schema = format!("rc_test_{}", unique_suffix());
