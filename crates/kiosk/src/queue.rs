@@ -128,22 +128,21 @@ impl DiskQueue {
             .filter_map(Result::ok)
             .filter_map(|e| e.file_name().into_string().ok())
             .collect();
-        let has = |n: &str| names.iter().any(|m| m == n);
+        // Legacy pairs are sealed before anything is removed: either half may come first here.
+        for stem in names.iter().filter_map(|n| n.strip_suffix(".jpg")) {
+            self.seal_plaintext(stem)?;
+        }
+        let sealed = self.seqs()?;
         for name in &names {
-            let path = self.dir.join(name);
             let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
-            let orphan = match ext {
-                "tmp" => true,
-                IMAGE => !has(&format!("{stem}.{META}")),
-                "jpg" => {
-                    self.seal_plaintext(stem)?;
-                    true
-                }
-                "json" => true,
+            let has_meta = stem.parse().is_ok_and(|seq: u64| sealed.contains(&seq));
+            let leftover = match ext {
+                "tmp" | "jpg" | "json" => true,
+                IMAGE => !has_meta,
                 _ => false,
             };
-            if orphan {
-                remove_file(&path)?;
+            if leftover {
+                remove_file(&self.dir.join(name))?;
             }
         }
         Ok(())
