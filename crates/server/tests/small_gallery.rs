@@ -24,6 +24,13 @@ async fn three_people_enrolled_each_check_in_from_another_picture() {
         }
         let small = srv.state.recognizer.threshold();
         assert!(!srv.state.recognizer.is_normalised());
+        // The threshold is the one the shipped curves give for three raw-scored templates at the
+        // configured FPIR, and below the one they give for the 830 of the development set.
+        let curves = rollcall_checkin::Calibration::default_curves();
+        let fpir = srv.state.config.recognition.fpir;
+        assert_eq!(srv.state.recognizer.len(), 3, "{}", srv.label);
+        assert_eq!(small, curves.threshold(false, 3, fpir), "{}", srv.label);
+        assert!(small < curves.threshold(false, 830, fpir), "{}", srv.label);
         let sitting = srv.open_sitting(1, 2, "more_than").await;
         for ((_, name, _, probe), id) in people.iter().zip(&ids) {
             // Another picture at the kiosk: Obama's third portrait, and for the two with one
