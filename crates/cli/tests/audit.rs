@@ -92,22 +92,16 @@ async fn a_row_edited_in_the_database_file_is_named() {
 /// hash from entry `from` on, with the chain's published formula.
 async fn rewrite_chain_from(store: &Store, from: i64) {
     use sqlx::Row;
-    let rows = sqlx::query(
-        "SELECT id, at, actor, action, subject, detail, prev_hash FROM audit ORDER BY id",
-    )
-    .fetch_all(store.pool())
-    .await
-    .unwrap();
+    let rows =
+        sqlx::query("SELECT id, at, actor, action, subject, detail, hash FROM audit ORDER BY id")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
     let mut prev = rollcall_store::GENESIS.to_string();
     for r in rows {
         let id: i64 = r.get("id");
         let hash = if id < from {
-            sqlx::query("SELECT hash FROM audit WHERE id = $1")
-                .bind(id)
-                .fetch_one(store.pool())
-                .await
-                .unwrap()
-                .get::<String, _>("hash")
+            r.get::<String, _>("hash")
         } else {
             let at: i64 = r.get("at");
             let fields: [String; 4] = ["actor", "action", "subject", "detail"].map(|c| r.get(c));

@@ -45,7 +45,8 @@ fn run(weights: Weights, paths: &[String]) -> Result<(), Box<dyn std::error::Err
     let mut embedder = Embedder::load(&default_models_dir(), weights, 1)?;
     let plain = embedder.embed(&chips, false)?;
     let mirrored = embedder.embed(&chips, true)?;
-    println!("level {:?} {}", Cpu::detect().level, Cpu::detect());
+    let cpu = Cpu::detect();
+    println!("level {:?} {cpu}", cpu.level);
     for (d, m) in plain.iter().zip(&mirrored) {
         for (tag, v) in [("d", d), ("m", m)] {
             let floats: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
