@@ -1,5 +1,5 @@
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Delegate {
@@ -88,11 +88,50 @@ pub struct DelegateDetail {
     pub photo_list: Vec<PhotoInfo>,
 }
 
+/// Where an enrolment photo comes from. A file (an official portrait, a scan, an import) is a
+/// photograph by nature, so liveness on it is advisory: shown to staff with its score and
+/// recorded, never a refusal. A photo taken with the desk's camera is a presentation at a camera,
+/// as at a kiosk: one that looks like a picture of a photo or a screen is refused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PhotoSource {
+    #[default]
+    File,
+    Camera,
+}
+
+impl PhotoSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhotoSource::File => "file",
+            PhotoSource::Camera => "camera",
+        }
+    }
+}
+
+/// `POST /delegates/{id}/photos?source=file|camera`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PhotoQuery {
+    /// `file` (default) or `camera`: a desk camera's capture is refused when it looks like a
+    /// picture of a photo or a screen; a file's liveness is advisory.
+    #[serde(default)]
+    pub source: PhotoSource,
+}
+
 /// `POST /delegates/{id}/photos` -> 201.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PhotoAccepted {
     pub photo_id: i64,
     pub quality: PhotoQuality,
+    pub source: PhotoSource,
+    /// The face's liveness score, when liveness is on.
+    #[serde(default)]
+    pub liveness: Option<f32>,
+    /// The score is below what a kiosk face needs: accepted because the photo is a file; staff
+    /// should make sure it is the delegate's own portrait. Recorded in the audit entry.
+    #[serde(default)]
+    pub liveness_low: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -9,13 +9,15 @@ mod error;
 mod i18n;
 mod kiosk;
 mod presence;
+mod recognition;
 mod roll_calls;
 mod sittings;
 
 pub use auth::{CreatedToken, KioskSettings, NewToken, Role, Session, TokenInfo};
 pub use delegates::{
     Candidate, Delegate, DelegateDetail, DelegatePatch, DelegateRef, IdentifyAnswer, ImportReport,
-    ImportRow, NewDelegate, PhotoAccepted, PhotoInfo, PhotoQuality, RowStatus,
+    ImportRow, NewDelegate, PhotoAccepted, PhotoInfo, PhotoQuality, PhotoQuery, PhotoSource,
+    RowStatus,
 };
 pub use error::{ErrorBody, ErrorDetail};
 pub use i18n::{Catalogue, LanguageInfo};
@@ -23,6 +25,7 @@ pub use kiosk::{FaceAnswer, FaceStatus, FrameAnswer, FrameQuery, Health};
 pub use presence::{
     CheckoutStatus, KioskDirection, ManualCheckout, ManualCheckoutAnswer, Movement, QuorumBasis,
 };
+pub use recognition::{RecognitionThreshold, SelfCalibration};
 pub use roll_calls::{
     DeliveryState, DocumentSignature, PublicKeyInfo, RollCall, RollCallDelegate, RollCallSummary,
     SignedRollCall, WebhookDelivery, ROLL_CALL_FORMAT,

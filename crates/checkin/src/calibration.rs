@@ -38,6 +38,8 @@ pub enum CalibrationError {
     Parse(String),
     #[error("the calibration's {0} curve is empty or not monotone")]
     Curve(&'static str),
+    #[error("nothing to combine: give the calibrations of at least one population")]
+    Empty,
     #[error(
         "the calibration was measured for scoring {found:?}, but this server scores {expected:?}; \
          measure one with `rollcall eval DATASET --write-calibration FILE` and set \
@@ -71,11 +73,17 @@ fn next_up(x: f32) -> f32 {
 impl Curve {
     /// The curve of a set of impostor comparison scores, at quarter decades of FMR from 10% down to
     /// ten comparisons.
-    pub fn fit(mut scores: Vec<f32>) -> Curve {
+    pub fn fit(scores: Vec<f32>) -> Curve {
+        Curve::fit_resolving(scores, 10)
+    }
+
+    /// [`Curve::fit`], down to the share that `min_above` comparisons reach (never fewer than
+    /// ten): a small sample's rarest points are its noisiest.
+    pub fn fit_resolving(mut scores: Vec<f32>, min_above: usize) -> Curve {
         scores.retain(|s| s.is_finite());
         scores.sort_unstable_by(|a, b| b.total_cmp(a));
         let n = scores.len() as f64;
-        let rarest = (10.0 / n).log10();
+        let rarest = (min_above.max(10) as f64 / n).log10();
         let mut points: Vec<[f64; 2]> = Vec::new();
         let mut step = 0;
         loop {
@@ -109,6 +117,55 @@ impl Curve {
             0.0
         };
         Curve { points, tail_slope }
+    }
+
+    /// The higher of two curves at every share of comparisons, for thresholds that hold on both
+    /// populations they were measured on.
+    ///
+    /// Where both were measured, the higher score: both are sampled at the same quarter decades,
+    /// so between two of them each is a straight line and the line through the higher ends lies
+    /// above both. Beyond the rarest share the shorter one (fewer comparisons) resolves, its own
+    /// straight tail would carry the slope of its bulk far out, where a tail bends; instead it
+    /// runs parallel to the longer curve, lifted by the most it ran above it over its last decade:
+    /// populations' impostor curves differ by a shift more than by shape (NIST FRVT's demographic
+    /// reports find the FMR of one group a near-constant multiple of another's across
+    /// thresholds). Past both, the longer curve's tail slope goes on.
+    pub fn upper(&self, other: &Curve) -> Curve {
+        let rarest = |c: &Curve| c.rarest().unwrap_or(0.0);
+        let (long, short) = if rarest(self) <= rarest(other) {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        let short_end = rarest(short);
+        let lift = short
+            .points
+            .iter()
+            .filter(|p| p[0] <= short_end + 1.0)
+            .map(|&[log_p, s]| s - f64::from(long.score_at(10f64.powf(log_p))))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let mut points: Vec<[f64; 2]> = Vec::with_capacity(long.points.len());
+        for &[log_p, s_long] in &long.points {
+            let s_short = if log_p >= short_end {
+                f64::from(short.score_at(10f64.powf(log_p)))
+            } else {
+                s_long + lift
+            };
+            let s = s_long.max(s_short);
+            let s = points.last().map_or(s, |p| s.max(p[1]));
+            points.push([log_p, s]);
+        }
+        let tail_slope = if short_end > rarest(long) {
+            long.tail_slope
+        } else {
+            long.tail_slope.max(short.tail_slope)
+        };
+        Curve { points, tail_slope }
+    }
+
+    /// The rarest share of comparisons the curve was measured at, as log10 FMR.
+    pub fn rarest(&self) -> Option<f64> {
+        self.points.last().map(|p| p[0])
     }
 
     fn check(&self, name: &'static str) -> Result<(), CalibrationError> {
@@ -159,6 +216,30 @@ pub struct Calibration {
     pub raw: Curve,
     /// AS-normalised fused scores.
     pub normalised: Curve,
+    /// Scores between different enrolled people's templates on the same data, raw and
+    /// AS-normalised: what self-calibration compares a deployment's own gallery with
+    /// (`gallery_tail`). Enrolment templates resemble one another a little more than a probe
+    /// resembles a template (each averages several chips), so they are compared like with like.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gallery_raw: Option<Curve>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gallery_normalised: Option<Curve>,
+    /// When the curves above are the higher of several populations' ([`Calibration::worst_of`]),
+    /// each population's own, so that anyone can see which one sets the threshold where.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub populations: Vec<Population>,
+}
+
+/// One population's curves inside a combined calibration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Population {
+    pub measured_on: String,
+    pub raw: Curve,
+    pub normalised: Curve,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gallery_raw: Option<Curve>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gallery_normalised: Option<Curve>,
 }
 
 impl Calibration {
@@ -167,11 +248,61 @@ impl Calibration {
             toml::from_str(text).map_err(|e| CalibrationError::Parse(e.to_string()))?;
         c.raw.check("raw")?;
         c.normalised.check("normalised")?;
+        if let Some(g) = &c.gallery_raw {
+            g.check("gallery_raw")?;
+        }
+        if let Some(g) = &c.gallery_normalised {
+            g.check("gallery_normalised")?;
+        }
         Ok(c)
     }
 
     pub fn to_toml(&self) -> String {
         toml::to_string(self).expect("a calibration serialises")
+    }
+
+    /// The calibration that holds on every population given: at each share of comparisons, the
+    /// higher of their scores. A threshold fitted to the average population lets the population
+    /// whose strangers resemble one another more (East Asian faces under models trained mostly on
+    /// Western ones: docs/accuracy.md) past far more often than promised; the worse one's curve
+    /// keeps the promise on both, at the better one's cost in misses.
+    pub fn worst_of(parts: &[Calibration]) -> Result<Calibration, CalibrationError> {
+        let (first, rest) = parts.split_first().ok_or(CalibrationError::Empty)?;
+        let upper = |a: &Option<Curve>, b: &Option<Curve>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.upper(b)),
+            _ => None,
+        };
+        let mut out = first.clone();
+        out.populations = Vec::new();
+        for p in rest {
+            p.check_scoring(&first.scoring)?;
+            out.raw = out.raw.upper(&p.raw);
+            out.normalised = out.normalised.upper(&p.normalised);
+            out.gallery_raw = upper(&out.gallery_raw, &p.gallery_raw);
+            out.gallery_normalised = upper(&out.gallery_normalised, &p.gallery_normalised);
+        }
+        for p in parts {
+            if p.populations.is_empty() {
+                out.populations.push(Population {
+                    measured_on: p.measured_on.clone(),
+                    raw: p.raw.clone(),
+                    normalised: p.normalised.clone(),
+                    gallery_raw: p.gallery_raw.clone(),
+                    gallery_normalised: p.gallery_normalised.clone(),
+                });
+            } else {
+                out.populations.extend(p.populations.iter().cloned());
+            }
+        }
+        out.measured_on = format!(
+            "the higher curve of {}",
+            out.populations
+                .iter()
+                .map(|p| p.measured_on.as_str())
+                .collect::<Vec<_>>()
+                .join(" and of ")
+        );
+        Ok(out)
     }
 
     /// The built-in calibration.
@@ -191,18 +322,31 @@ impl Calibration {
         }
     }
 
+    /// The impostor curve for raw or normalised scores.
+    pub fn curve(&self, normalised: bool) -> &Curve {
+        if normalised {
+            &self.normalised
+        } else {
+            &self.raw
+        }
+    }
+
+    /// The curve of scores between enrolled templates, when it was measured.
+    pub fn gallery_curve(&self, normalised: bool) -> Option<&Curve> {
+        if normalised {
+            self.gallery_normalised.as_ref()
+        } else {
+            self.gallery_raw.as_ref()
+        }
+    }
+
     /// The threshold that lets at most a share `fpir` of impostors past one frame when `templates`
     /// are enrolled, for raw or AS-normalised scores.
     pub fn threshold(&self, normalised: bool, templates: usize, fpir: f64) -> f32 {
         let n = templates.max(1) as f64;
         // 1 - (1 - fpir)^(1/n), without losing the small difference to rounding.
         let fmr = -((-fpir).ln_1p() / n).exp_m1();
-        let curve = if normalised {
-            &self.normalised
-        } else {
-            &self.raw
-        };
-        curve.score_at(fmr)
+        self.curve(normalised).score_at(fmr)
     }
 }
 
@@ -223,7 +367,10 @@ mod tests {
             scoring: "test".into(),
             measured_on: "generated".into(),
             raw: c.clone(),
-            normalised: c,
+            normalised: c.clone(),
+            gallery_raw: Some(c.clone()),
+            gallery_normalised: Some(c),
+            populations: Vec::new(),
         }
     }
 
@@ -288,6 +435,59 @@ mod tests {
             Calibration::from_toml("scoring = 3"),
             Err(CalibrationError::Parse(_))
         ));
+    }
+
+    #[test]
+    fn the_worst_of_two_populations_is_above_both_everywhere() {
+        // Population B's impostors score 0.3 higher in the bulk and have a steeper, shorter tail.
+        let a = calibration();
+        let b_scores: Vec<f32> = (0..20_000)
+            .map(|i| 0.3 - 1.2 * ((i as f64 + 0.5) / 2e4).log10() as f32)
+            .collect();
+        let b = Calibration {
+            scoring: "test".into(),
+            measured_on: "b".into(),
+            raw: Curve::fit(b_scores.clone()),
+            normalised: Curve::fit(b_scores),
+            gallery_raw: None,
+            gallery_normalised: None,
+            populations: Vec::new(),
+        };
+        let both = Calibration::worst_of(&[a.clone(), b.clone()]).unwrap();
+        assert_eq!(both.populations.len(), 2);
+        let b_end = b.raw.rarest().unwrap();
+        // B ran 0.3 + 0.2 a decade above A, 0.95 at its rarest share (10^-3.25).
+        let lift = 0.3 + 0.2 * -b_end;
+        for i in 0..80 {
+            let log_p = -0.1 * f64::from(i) - 1.0;
+            let fmr = 10f64.powf(log_p);
+            let s = both.raw.score_at(fmr);
+            assert!(s >= a.raw.score_at(fmr) - 1e-6, "{fmr}");
+            if log_p >= b_end {
+                assert!(s >= b.raw.score_at(fmr) - 1e-6, "{fmr}");
+            } else {
+                // Beyond B's data: A's shape, lifted by B's last excess, not B's steeper bulk.
+                let parallel = f64::from(a.raw.score_at(fmr)) + lift;
+                assert!(
+                    (f64::from(s) - parallel).abs() < 0.03,
+                    "{fmr}: {s} vs {parallel}"
+                );
+            }
+        }
+        assert_eq!(both.raw.tail_slope, a.raw.tail_slope);
+        // Self-calibration needs every population's gallery curve.
+        assert!(both.gallery_raw.is_none() && a.gallery_raw.is_some());
+        for n in [1, 20, 100, 1000] {
+            assert!(both.threshold(false, n, 1e-3) > a.threshold(false, n, 1e-3));
+        }
+        assert!(both.measured_on.contains("generated") && both.measured_on.contains('b'));
+        let back = Calibration::from_toml(&both.to_toml()).unwrap();
+        assert_eq!(back, both);
+        // Other scoring cannot be combined; nothing cannot either.
+        let mut other = b;
+        other.scoring = "other".into();
+        assert!(Calibration::worst_of(&[a, other]).is_err());
+        assert_eq!(Calibration::worst_of(&[]), Err(CalibrationError::Empty));
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub struct RecognitionConfig {
     /// Score curves the thresholds are derived from (`rollcall eval DATASET --write-calibration
     /// FILE`); unset: the built-in curves, measured on LFW-dev.
     pub calibration: Option<PathBuf>,
+    /// Compare the enrolled delegates with one another after the gallery changes and raise the
+    /// threshold where they resemble one another more than the calibration's population did
+    /// (`gallery_tail`); never lowers it.
+    pub self_calibrate: bool,
     /// A match must also beat the second-best delegate by this much.
     pub margin: f32,
     /// Below this many enrolled templates scores are raw fused cosines; from it on they are
@@ -76,6 +80,7 @@ impl Default for RecognitionConfig {
             sface_weight: 0.25,
             fpir: 0.001,
             calibration: None,
+            self_calibrate: true,
             margin: 0.0,
             min_cohort: 400,
             cohort_share: rollcall_gallery::DEFAULT_COHORT_SHARE,
@@ -141,7 +146,8 @@ pub struct LivenessConfig {
     /// Faces scoring below this are suspected presentation attacks (docs/liveness.md: chosen on
     /// pad-dev where 5% of live people would be turned away; recalibrate with `rollcall eval-pad`).
     pub threshold: f32,
-    /// Enrolment photos below `threshold` are refused too (`spoof_suspected`).
+    /// Enrolment photos taken with the desk's camera below `threshold` are refused too
+    /// (`spoof_suspected`); an uploaded file's score is advisory (shown to staff, audited).
     pub check_enrolment: bool,
     /// How an MTCNN box maps to the box the models were trained on (Minivision's RetinaFace):
     /// centre shift as a share of the box's width and height, and size factors.

@@ -1,6 +1,7 @@
 //! The enrolment gate: exactly one clear, large, frontal face that is nobody else already. The
 //! server's photo route, bulk import and `rollcall templates rebuild` choose a photo's face here.
 
+use rollcall_api::PhotoSource;
 use rollcall_vision::{largest_faces, Face};
 
 use crate::{CheckinError, GateConfig, LivenessConfig, Recognizer};
@@ -82,6 +83,12 @@ impl std::fmt::Display for Refusal {
     }
 }
 
+/// A face's liveness below what a kiosk face needs, when liveness is on: for a file, the advice
+/// staff see and the audit records.
+pub fn liveness_low(face: &Face, liveness: &LivenessConfig) -> bool {
+    liveness.enabled && face.liveness.is_some_and(|l| l < liveness.threshold)
+}
+
 /// The photo's main face (the largest the detector is sure of), or `None`: the face
 /// `templates rebuild` re-embeds, which the gate accepted when the photo was taken.
 pub fn main_face(faces: Vec<Face>, gate: &GateConfig) -> Option<Face> {
@@ -146,16 +153,19 @@ pub fn gate(
 }
 
 /// The whole gate for delegate `delegate_id`: the face rules, liveness (when enrolment photos are
-/// checked), then no other delegate may match it.
+/// checked and the photo was taken with the desk's camera: a file's liveness is advisory, see
+/// [`PhotoSource`]), then no other delegate may match it.
 pub fn admit(
     faces: Vec<Face>,
     delegate_id: i64,
+    source: PhotoSource,
     config: &GateConfig,
     liveness: &LivenessConfig,
     recognizer: &Recognizer,
 ) -> Result<Result<Face, Refusal>, CheckinError> {
     let live_threshold =
-        (liveness.enabled && liveness.check_enrolment).then_some(liveness.threshold);
+        (liveness.enabled && liveness.check_enrolment && source == PhotoSource::Camera)
+            .then_some(liveness.threshold);
     let face = match gate(faces, config, live_threshold) {
         Ok(f) => f,
         Err(r) => return Ok(Err(r)),
@@ -250,6 +260,40 @@ mod tests {
             gate(vec![tiny], &g, Some(0.64)).unwrap_err().code(),
             "face_too_small"
         );
+    }
+
+    #[test]
+    fn a_low_liveness_file_is_admitted_with_advice_and_a_camera_capture_refused() {
+        let recognizer = Recognizer::new(
+            EMBEDDING_DIM,
+            &crate::RecognitionConfig::default(),
+            std::sync::Arc::new(crate::Calibration::default_curves()),
+        )
+        .unwrap();
+        let (g, live) = (GateConfig::default(), LivenessConfig::default());
+        let mut portrait = face(60.0, 50.0, 1.0);
+        portrait.embedding[0] = 1.0;
+        portrait.liveness = Some(0.3);
+        let admit_from = |face: &Face, source| {
+            admit(vec![face.clone()], 1, source, &g, &live, &recognizer)
+                .unwrap()
+                .map_err(|r| r.code())
+        };
+        let admitted =
+            admit_from(&portrait, PhotoSource::File).expect("a file's liveness is advisory");
+        assert!(liveness_low(&admitted, &live));
+        assert_eq!(
+            admit_from(&portrait, PhotoSource::Camera).unwrap_err(),
+            "spoof_suspected"
+        );
+        portrait.liveness = Some(0.9);
+        let admitted = admit_from(&portrait, PhotoSource::File).unwrap();
+        assert!(!liveness_low(&admitted, &live));
+        let off = LivenessConfig {
+            enabled: false,
+            ..LivenessConfig::default()
+        };
+        assert!(!liveness_low(&admitted, &off));
     }
 
     #[test]

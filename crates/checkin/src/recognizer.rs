@@ -14,7 +14,12 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use rollcall_gallery::{Block, Cohort, Gallery, ScanMode};
 
 use crate::calibration::Calibration;
+use crate::gallery_tail::{self, GalleryTail};
 use crate::{CheckinError, RecognitionConfig};
+
+/// Self-calibration compares at most this many delegates with everyone (an even sample beyond), so
+/// that its cost stops growing with the square of the gallery.
+const TAIL_QUERIES: usize = 2000;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Match {
@@ -61,6 +66,29 @@ pub struct Recognizer {
     min_cohort: usize,
     fpir: f64,
     calibration: Arc<Calibration>,
+    /// The last self-calibration ([`Recognizer::measure_tail`]); its excess is added to every
+    /// threshold while the scores are of the kind it measured.
+    tail: RwLock<Option<GalleryTail>>,
+}
+
+/// The threshold now, and where it came from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ThresholdReport {
+    /// What the calibration gives for this many templates.
+    pub reference: f32,
+    /// What scores are held to: the reference plus the gallery's excess, if any.
+    pub threshold: f32,
+    pub templates: usize,
+    pub normalised: bool,
+    /// The last self-calibration, if the gallery was large enough to make one.
+    pub tail: Option<GalleryTail>,
+}
+
+impl ThresholdReport {
+    /// Whether the gallery's own faces raised the threshold above the calibration's.
+    pub fn raised(&self) -> bool {
+        self.threshold > self.reference
+    }
 }
 
 impl Recognizer {
@@ -99,6 +127,7 @@ impl Recognizer {
             min_cohort: cfg.min_cohort,
             fpir: cfg.fpir,
             calibration,
+            tail: RwLock::new(None),
         })
     }
 
@@ -286,9 +315,7 @@ impl Recognizer {
         let index = self.snapshot();
         let cohort = &index.cohort;
         let normalised = self.normalises(cohort);
-        let threshold = self
-            .calibration
-            .threshold(normalised, index.gallery.len(), fpir);
+        let threshold = self.threshold_for(&index, fpir).threshold;
         let offset = if normalised {
             cohort.probe_offset(embedding)?
         } else {
@@ -352,14 +379,112 @@ impl Recognizer {
         q
     }
 
-    /// The threshold scores are held to now (it depends on how many templates are enrolled).
+    /// The threshold scores are held to now (it depends on how many templates are enrolled and on
+    /// what the last self-calibration found).
     pub fn threshold(&self) -> f32 {
+        self.threshold_report().threshold
+    }
+
+    /// The threshold now, the calibration's for this gallery size, and the self-calibration.
+    pub fn threshold_report(&self) -> ThresholdReport {
+        self.threshold_for(&self.snapshot(), self.fpir)
+    }
+
+    fn threshold_for(&self, index: &Index, fpir: f64) -> ThresholdReport {
+        let normalised = self.normalises(&index.cohort);
+        let templates = index.gallery.len();
+        let reference = self.calibration.threshold(normalised, templates, fpir);
+        let tail = self
+            .tail
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        // A tail measured on the other kind of scores says nothing about these.
+        let excess = tail
+            .as_ref()
+            .filter(|t| t.normalised == normalised)
+            .map_or(0.0, |t| t.excess);
+        ThresholdReport {
+            reference,
+            threshold: reference + excess,
+            templates,
+            normalised,
+            tail,
+        }
+    }
+
+    /// Scores between different delegates' templates, as a stranger's frame would be scored: every
+    /// delegate's first template against every other delegate (an even sample of `TAIL_QUERIES`
+    /// delegates against everyone in a larger gallery). Returns the scores, the delegates and
+    /// whether they are AS-normalised. About N^2 comparisons: off the request path.
+    pub fn gallery_scores(&self) -> Result<(Vec<f32>, usize, bool), CheckinError> {
         let index = self.snapshot();
-        self.calibration.threshold(
-            self.normalises(&index.cohort),
-            index.gallery.len(),
-            self.fpir,
-        )
+        let normalised = self.normalises(&index.cohort);
+        let mut seen = std::collections::HashSet::new();
+        let firsts: Vec<(u64, Vec<f32>)> = index
+            .gallery
+            .rows()
+            .into_iter()
+            .filter(|(id, _)| seen.insert(*id))
+            .collect();
+        let delegates = firsts.len();
+        let step = delegates.div_ceil(TAIL_QUERIES).max(1);
+        let queries: Vec<&(u64, Vec<f32>)> = firsts.iter().step_by(step).collect();
+        let mut scores = Vec::new();
+        for chunk in queries.chunks(64) {
+            let weighted: Vec<Vec<f32>> = chunk.iter().map(|(_, v)| self.weighted(v)).collect();
+            let refs: Vec<&[f32]> = weighted.iter().map(Vec::as_slice).collect();
+            let hits = index
+                .gallery
+                .search_batch(&refs, delegates, ScanMode::Int8Rerank)?;
+            for (&(id, v), hits) in chunk.iter().zip(hits) {
+                let offset = if normalised {
+                    index.cohort.probe_offset(v)?
+                } else {
+                    0.0
+                };
+                // Raw scores are symmetric: each pair once. Normalised ones are not (each side's
+                // own cohort scores enter): both directions.
+                scores.extend(
+                    hits.iter()
+                        .filter(|h| h.id != *id && (normalised || h.id > *id))
+                        .map(|h| h.score + offset),
+                );
+            }
+        }
+        Ok((scores, delegates, normalised))
+    }
+
+    /// Self-calibration (`gallery_tail`): compares the curve of [`Recognizer::gallery_scores`]
+    /// with the calibration's curve of the same kind of scores and keeps the excess for every
+    /// threshold from now on. Returns what it found; `None` (and no raise) while the gallery is
+    /// too small to say or the calibration has no gallery curve. Callers run it off the request
+    /// path after the gallery changes.
+    pub fn measure_tail(&self) -> Result<Option<GalleryTail>, CheckinError> {
+        let (scores, delegates, normalised) = self.gallery_scores()?;
+        let comparisons = scores.len();
+        let tail = self
+            .calibration
+            .gallery_curve(normalised)
+            .and_then(|reference| gallery_tail::excess(reference, scores))
+            .map(|(excess, at, rarest)| GalleryTail {
+                delegates,
+                comparisons,
+                normalised,
+                excess,
+                at_log_fmr: at,
+                rarest_log_fmr: rarest,
+            });
+        tail.clone_into(&mut self.tail.write().unwrap_or_else(PoisonError::into_inner));
+        Ok(tail)
+    }
+
+    /// The last self-calibration's finding.
+    pub fn gallery_tail(&self) -> Option<GalleryTail> {
+        self.tail
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Templates in the searchable gallery.
@@ -416,6 +541,9 @@ mod tests {
             measured_on: "test".into(),
             raw: flat(0.9),
             normalised: flat(0.05),
+            gallery_raw: Some(flat(0.9)),
+            gallery_normalised: Some(flat(0.05)),
+            populations: Vec::new(),
         })
     }
 
@@ -425,6 +553,82 @@ mod tests {
             weight: 1.0,
         };
         Recognizer::with_blocks(dim, vec![block], &config(min_cohort), calibration()).unwrap()
+    }
+
+    /// `n` delegates in `dim` dimensions who share a common direction: cosine between two of them
+    /// 1 / (1 + spread^2).
+    fn lookalikes(n: usize, dim: usize, spread: f32) -> Vec<Vec<f32>> {
+        (0..n)
+            .map(|i| {
+                let mut v = vec![0f32; dim];
+                v[0] = 1.0;
+                v[1 + i % (dim - 1)] = spread;
+                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                v.iter().map(|x| x / norm).collect()
+            })
+            .collect()
+    }
+
+    fn load_all(r: &Recognizer, people: &[Vec<f32>]) {
+        r.load(
+            people
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (i as i64, v.as_slice())),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_gallery_of_lookalikes_raises_its_own_threshold() {
+        // Delegates whose cosines to one another are 0.96, against curves that put the raw
+        // threshold at 0.9: in this hall 0.9 would let strangers through.
+        let r = recognizer(64, 1000);
+        load_all(&r, &lookalikes(40, 64, 0.2));
+        assert_eq!(r.threshold(), 0.9, "nothing measured yet");
+        let tail = r.measure_tail().unwrap().expect("780 comparisons");
+        assert_eq!((tail.delegates, tail.comparisons), (40, 780));
+        assert!(!tail.normalised);
+        assert!((tail.excess - (0.96 - 0.9)).abs() < 0.005, "{tail:?}");
+        let report = r.threshold_report();
+        assert!(report.raised());
+        assert_eq!(report.reference, 0.9);
+        assert_eq!(report.threshold, 0.9 + tail.excess);
+        // Every decision uses the raised threshold: a stranger resembling them all is refused.
+        let m = r.best_match(&lookalikes(41, 64, 0.2)[40]).unwrap().unwrap();
+        assert_eq!(m.threshold, report.threshold);
+        assert!(m.score < m.threshold, "{m:?}");
+        assert_eq!(
+            r.duplicate_of(&lookalikes(41, 64, 0.2)[40], 99).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_gallery_of_distinct_faces_keeps_the_calibrated_threshold() {
+        let r = recognizer(64, 1000);
+        load_all(&r, &(0..40).map(|i| person(i, 64, 0.0)).collect::<Vec<_>>());
+        let tail = r.measure_tail().unwrap().expect("780 comparisons");
+        assert_eq!((tail.excess, tail.at_log_fmr), (0.0, None));
+        assert!(!r.threshold_report().raised());
+        assert_eq!(r.threshold(), 0.9);
+        // Too small a gallery says nothing, and takes back an earlier raise.
+        let small = recognizer(64, 1000);
+        load_all(&small, &lookalikes(40, 64, 0.2));
+        small.measure_tail().unwrap();
+        load_all(&small, &lookalikes(10, 64, 0.2));
+        assert_eq!(small.measure_tail().unwrap(), None);
+        assert_eq!(small.threshold(), 0.9);
+    }
+
+    #[test]
+    fn a_tail_measured_on_raw_scores_is_not_applied_to_normalised_ones() {
+        let r = recognizer(64, 41);
+        load_all(&r, &lookalikes(40, 64, 0.2));
+        assert!(r.measure_tail().unwrap().unwrap().excess > 0.0);
+        r.add(40, &lookalikes(41, 64, 0.2)[40]).unwrap();
+        assert!(r.is_normalised());
+        assert_eq!(r.threshold(), 0.05, "the raw excess does not apply");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The `rollcall` binary: a thin layer of argument parsing over the library crates.
 
 mod audit;
+mod calibration_cmd;
 mod client;
 mod demo;
 mod detect_cmd;
@@ -31,6 +32,9 @@ struct Cli {
 enum Command {
     /// Measure open-set 1:N identification accuracy on a folder-per-identity dataset (PROTOCOL.md).
     Eval(eval::EvalArgs),
+    /// Combine populations' calibrations; check a gallery or a folder of photos against one.
+    #[command(subcommand)]
+    Calibration(calibration_cmd::CalibrationCommand),
     /// Measure liveness (presentation-attack detection) on a labelled set (PAD-PROTOCOL.md).
     EvalPad(eval_pad::EvalPadArgs),
     /// Detect faces in image files and print boxes, landmarks and quality as JSON lines.
@@ -78,6 +82,7 @@ fn main() {
         .init();
     let result = match cli.command {
         Command::Eval(args) => eval::run(&args),
+        Command::Calibration(cmd) => calibration_cmd::run(cmd),
         Command::EvalPad(args) => eval_pad::run(&args),
         Command::Detect(args) => detect_cmd::run(&args),
         Command::Serve(args) => serve::serve(&args),

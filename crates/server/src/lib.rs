@@ -52,6 +52,8 @@ pub struct AppState {
     pub webhook: Option<Arc<app::webhook::Webhook>>,
     /// Failed authentications per client address.
     pub auth_failures: Arc<auth_failures::AuthFailures>,
+    /// Woken after every change to the gallery: self-calibration measures it again.
+    pub gallery_changes: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -77,6 +79,8 @@ pub enum StartError {
     Key(#[from] rollcall_record::KeyError),
     #[error("the data key: {0}")]
     DataKey(#[from] rollcall_store::KeyFileError),
+    #[error("self-calibration: {0}")]
+    SelfCalibration(String),
     #[error("creating {path}: {source}")]
     DataDir {
         path: std::path::PathBuf,
@@ -160,9 +164,17 @@ impl AppState {
             signer,
             webhook,
             auth_failures,
+            gallery_changes: Arc::new(tokio::sync::Notify::new()),
         };
         if let Some(changes) = changes {
             app::gallery::follow(state.clone(), changes);
+        }
+        if state.config.recognition.self_calibrate {
+            // Before the first frame: the threshold the kiosks meet is already this gallery's.
+            app::self_calibration::measure(&state)
+                .await
+                .map_err(|e| StartError::SelfCalibration(e.to_string()))?;
+            app::self_calibration::follow(state.clone());
         }
         if let Some(webhook) = &state.webhook {
             app::webhook::spawn(
@@ -172,6 +184,13 @@ impl AppState {
             );
         }
         Ok(state)
+    }
+
+    /// Tells self-calibration that the gallery changed (an enrolment, an erasure, a reload).
+    pub fn gallery_changed(&self) {
+        if self.config.recognition.self_calibrate {
+            self.gallery_changes.notify_one();
+        }
     }
 
     /// On a database without tokens, creates an admin token and returns it (shown once, never stored).

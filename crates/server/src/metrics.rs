@@ -3,6 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rollcall_api::FaceStatus;
+use rollcall_checkin::ThresholdReport;
 
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -15,6 +16,8 @@ pub struct Metrics {
     pub auth_failures: AtomicU64,
     pub inference_ns: AtomicU64,
     pub inference_count: AtomicU64,
+    /// Enrolment files accepted with a liveness score below the kiosk's threshold (advisory).
+    pub enrolment_liveness_low: AtomicU64,
 }
 
 impl Metrics {
@@ -39,9 +42,9 @@ impl Metrics {
         self.faces[i].load(Ordering::Relaxed)
     }
 
-    /// The counters, with the gallery's size and the inference jobs that panicked (the pool counts
-    /// those itself).
-    pub fn render(&self, templates: usize, inference_panics: u64) -> String {
+    /// The counters, with the gallery's size and threshold and the inference jobs that panicked
+    /// (the pool counts those itself).
+    pub fn render(&self, gallery: &ThresholdReport, inference_panics: u64) -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let mut s = String::new();
         s += "# TYPE rollcall_frames_total counter\n";
@@ -74,8 +77,23 @@ impl Metrics {
         );
         s += "# TYPE rollcall_inference_panics_total counter\n";
         s += &format!("rollcall_inference_panics_total {inference_panics}\n");
+        s += "# TYPE rollcall_enrolment_liveness_low_total counter\n";
+        s += &format!(
+            "rollcall_enrolment_liveness_low_total {}\n",
+            g(&self.enrolment_liveness_low)
+        );
         s += "# TYPE rollcall_gallery_templates gauge\n";
-        s += &format!("rollcall_gallery_templates {templates}\n");
+        s += &format!("rollcall_gallery_templates {}\n", gallery.templates);
+        s += "# HELP rollcall_match_threshold The score a kiosk face must reach now.\n";
+        s += "# TYPE rollcall_match_threshold gauge\n";
+        s += &format!("rollcall_match_threshold {}\n", gallery.threshold);
+        s += "# HELP rollcall_match_threshold_raise How far self-calibration raised the threshold \
+              above the calibration's (0: not raised).\n";
+        s += "# TYPE rollcall_match_threshold_raise gauge\n";
+        s += &format!(
+            "rollcall_match_threshold_raise {}\n",
+            gallery.threshold - gallery.reference
+        );
         s
     }
 }
@@ -90,7 +108,14 @@ mod tests {
         m.face(FaceStatus::Pending);
         m.face(FaceStatus::Pending);
         m.face(FaceStatus::Rejected);
-        let text = m.render(3, 1);
+        let gallery = ThresholdReport {
+            reference: 0.8,
+            threshold: 0.825,
+            templates: 3,
+            normalised: false,
+            tail: None,
+        };
+        let text = m.render(&gallery, 1);
         for status in FaceStatus::ALL {
             assert!(
                 text.contains(&format!("status=\"{}\"", status.as_str())),
@@ -101,5 +126,10 @@ mod tests {
         assert!(text.contains("rollcall_faces_total{status=\"rejected\"} 1"));
         assert!(text.contains("rollcall_gallery_templates 3"));
         assert!(text.contains("rollcall_inference_panics_total 1"));
+        assert!(text.contains("rollcall_match_threshold 0.825"), "{text}");
+        assert!(
+            text.contains("rollcall_match_threshold_raise 0.02"),
+            "{text}"
+        );
     }
 }

@@ -196,6 +196,23 @@ async function addDelegate(ev) {
 
 // ---- photos ----------------------------------------------------------------------------------
 
+/** The notice that the enrolled faces resemble one another more than the reference populations
+ *  did, so the server raised its threshold (self-calibration). */
+async function loadThreshold() {
+  const notice = $('#threshold-notice');
+  try {
+    const r = await api('GET', '/recognition/threshold');
+    notice.hidden = !r.raised;
+    if (r.raised) {
+      notice.textContent = t('desk-threshold-raised', {
+        from: fmtNumber(r.reference, 3), to: fmtNumber(r.threshold, 3),
+      });
+    }
+  } catch (e) {
+    notice.hidden = true;
+  }
+}
+
 /** Why a photo was refused, as a title and a sentence in the page's language, with the figures the
  *  server measured and the ones it needs (from the error's detail). */
 function refusal(e) {
@@ -212,12 +229,14 @@ function refusal(e) {
   ];
 }
 
-async function enrolPhoto(blob) {
+/** `source`: 'file' (an uploaded portrait: liveness is advisory) or 'camera' (the desk's camera:
+ *  a capture that looks like a photo or a screen is refused). */
+async function enrolPhoto(blob, source) {
   if (!selected) return;
   const verdict = $('#verdict');
   say(verdict, t('desk-checking-photo'), 'pending');
   try {
-    const r = await api('POST', `/delegates/${selected.id}/photos`, blob);
+    const r = await api('POST', `/delegates/${selected.id}/photos?source=${source}`, blob);
     const q = r.quality || {};
     await select(selected.id);
     verdict.replaceChildren(
@@ -228,7 +247,13 @@ async function enrolPhoto(blob) {
         frontal: fmtNumber(q.frontal || 0, 2),
       })));
     verdict.className = 'verdict ok';
+    if (r.liveness_low) {
+      verdict.append(h('p', { class: 'advice', id: 'liveness-advice' },
+        t('desk-liveness-advisory', { score: fmtNumber(r.liveness ?? 0, 2) })));
+      verdict.className = 'verdict warn';
+    }
     await search();
+    await loadThreshold();
   } catch (e) {
     const [title, why] = refusal(e);
     verdict.replaceChildren(h('strong', {}, title), ' ', h('span', {}, why));
@@ -259,7 +284,7 @@ function capture() {
   c.width = v.videoWidth;
   c.height = v.videoHeight;
   c.getContext('2d').drawImage(v, 0, 0);
-  c.toBlob((b) => b && enrolPhoto(b), 'image/jpeg', 0.92);
+  c.toBlob((b) => b && enrolPhoto(b, 'camera'), 'image/jpeg', 0.92);
 }
 
 // ---- manual check-in ------------------------------------------------------------------------
@@ -519,7 +544,7 @@ startPage({
     $('#photo-file').addEventListener('change', (ev) => {
       const f = ev.target.files[0];
       ev.target.value = '';
-      if (f) enrolPhoto(f);
+      if (f) enrolPhoto(f, 'file');
     });
     $('#camera-start').addEventListener('click', startCamera);
     $('#camera-stop').addEventListener('click', stopCamera);
@@ -537,6 +562,7 @@ startPage({
       });
       await loadTokens();
     }
+    await loadThreshold();
     await loadSittingState();
     await search();
     // Kiosk check-ins change who is present: keep the list current without a reload.

@@ -11,12 +11,14 @@ pub mod fixtures;
 pub mod mutate;
 pub mod pg;
 mod server;
+mod templates;
 
 pub use fixtures::{
     camera_frame, fixture, fixture_bytes, fixture_path, frame_with, jpeg, liveness_sample,
     with_exif_orientation, PORTRAITS,
 };
 pub use server::{TestServer, ROLES};
+pub use templates::{lookalike_templates, plain_quality};
 
 /// A test that cannot run here says so: on a developer's machine it prints `SKIPPED: why` and the
 /// caller returns; under CI (`CI` set, as `.ci/run` runs) a missing dependency is a failure, so that

@@ -224,6 +224,18 @@ impl TestServer {
         Self::answer(self.req(method, path, role).json(&body)).await
     }
 
+    /// `/metrics` as Prometheus text (open on the loopback listener tests use).
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("the test server answers")
+            .text()
+            .await
+            .expect("metrics are text")
+    }
+
     pub async fn get(&self, path: &str, role: &str) -> (u16, Value) {
         Self::answer(self.req(reqwest::Method::GET, path, role)).await
     }

@@ -4,6 +4,7 @@
 
 mod calibrate;
 mod dataset;
+mod gate;
 mod sizes;
 
 use std::path::{Path, PathBuf};
@@ -103,10 +104,23 @@ pub struct EvalArgs {
     /// fixed seed; impostors unchanged), e.g. `20,50,100,200,full`.
     #[arg(long, value_delimiter = ',', value_parser = parse_size)]
     gallery_size: Vec<usize>,
+    /// Also submit every photo of the dataset to the server's whole enrolment gate as a file (its
+    /// own identity's delegate each) and count the refusals by reason: all of them are false.
+    #[arg(long)]
+    enrolment_gate: bool,
     /// Write the score curves the server derives its thresholds from, measured on this run, to
-    /// this file (TOML; point `recognition.calibration` at it).
+    /// this file (TOML; point `recognition.calibration` at it, or combine several populations'
+    /// with `rollcall calibration combine`).
     #[arg(long)]
     write_calibration: Option<PathBuf>,
+    /// Derive thresholds from these curves (default: the configuration's `calibration`, else the
+    /// built-in ones).
+    #[arg(long)]
+    calibration: Option<PathBuf>,
+    /// Let each gallery raise its threshold from its own impostor scores, as the server does
+    /// (default: the configuration's `self_calibrate`, on).
+    #[arg(long, value_name = "true|false")]
+    self_calibrate: Option<bool>,
     /// Also write every image's role and embedding as JSON lines to this file (for offline analysis;
     /// it holds biometric templates of the dataset: keep it out of the repository).
     #[arg(long)]
@@ -226,6 +240,12 @@ fn recognition(args: &EvalArgs) -> anyhow::Result<(RecognitionConfig, Arc<Calibr
     if let Some(s) = args.cohort_share {
         rec.cohort_share = s;
     }
+    if let Some(c) = &args.calibration {
+        rec.calibration = Some(c.clone());
+    }
+    if let Some(on) = args.self_calibrate {
+        rec.self_calibrate = on;
+    }
     match args.norm {
         Normalisation::Server => {}
         Normalisation::AsNorm => rec.min_cohort = 0,
@@ -239,6 +259,34 @@ fn recognition(args: &EvalArgs) -> anyhow::Result<(RecognitionConfig, Arc<Calibr
         None => Calibration::default_curves(),
     };
     Ok((rec, Arc::new(calibration)))
+}
+
+/// One line on where the server's threshold came from.
+fn describe_threshold(report: &rollcall_checkin::ThresholdReport, self_calibrate: bool) -> String {
+    match (&report.tail, self_calibrate) {
+        (_, false) => format!(
+            "threshold from the calibration alone ({:.4}; self-calibration off)",
+            report.reference
+        ),
+        (None, true) => format!(
+            "threshold from the calibration ({:.4}): too few enrolled to self-calibrate",
+            report.reference
+        ),
+        (Some(t), true) if report.raised() => format!(
+            "self-calibration: the enrolled faces resemble one another more than the calibration's \
+             ({} comparisons, up to {:+.4} at FMR 1e{:.2}): threshold raised from {:.4} to {:.4}",
+            t.comparisons,
+            t.excess,
+            t.at_log_fmr.unwrap_or(0.0),
+            report.reference,
+            report.threshold
+        ),
+        (Some(t), true) => format!(
+            "self-calibration: the enrolled faces' {} comparisons stay under the calibration's \
+             curve (down to FMR 1e{:.2}): threshold {:.4} kept",
+            t.comparisons, t.rarest_log_fmr, report.reference
+        ),
+    }
 }
 
 fn write_dump(path: &Path, jobs: &[(PathBuf, Role)], faces: &[Option<Face>]) -> anyhow::Result<()> {
@@ -504,6 +552,9 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     // The same recognizer the server runs, with the server's settings.
     let recognizer = Recognizer::new(EMBEDDING_DIM, &rec, Arc::clone(&calibration))?;
     recognizer.load(templates.iter().map(|(id, t)| (*id as i64, &t[..])))?;
+    if rec.self_calibrate {
+        recognizer.measure_tail()?;
+    }
 
     let outcomes: Vec<Option<Outcome>> = jobs
         .iter()
@@ -582,8 +633,14 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     };
 
     let cpu = rollcall_vision::Cpu::detect();
+    let report = recognizer.threshold_report();
+    let population = args.dataset.file_name().map_or_else(
+        || args.dataset.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     println!("machine     {cpu}");
     println!("dataset     {}", args.dataset.display());
+    println!("calibration {}", calibration.measured_on);
     println!(
         "gallery     {gallery} identities ({enrol_no_face} enrolment images without a face), \
          enrol K={}, combine {:?}, scores {norm}, dlib {} + sface {}",
@@ -619,12 +676,18 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         op_fpir * 100.0
     );
     println!(
+        "            {}",
+        describe_threshold(&report, rec.self_calibrate)
+    );
+    println!(
         "throughput  {images_per_s:.1} images/s ({} images, {} workers, {analysed:.1} s)",
         jobs.len(),
         args.workers
     );
 
     let mut out = json!({
+        "population": population,
+        "calibration": calibration.measured_on,
         "gallery": gallery,
         "genuine": genuine.len(),
         "impostors": impostor.len(),
@@ -637,7 +700,10 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         "probe_no_face": probe_no_face,
         "enrol_no_face": enrol_no_face,
         "images_per_s": images_per_s,
-        "op_threshold": recognizer.threshold(),
+        "op_threshold": report.threshold,
+        "op_reference_threshold": report.reference,
+        "self_calibrate": rec.self_calibrate,
+        "gallery_tail": report.tail,
         "op_fnir": op_fnir,
         "op_fpir": op_fpir,
         "enrol": args.enrol,
@@ -662,6 +728,38 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         out[format!("thr_{f}")] = json!(t);
     }
 
+    if args.enrolment_gate {
+        let server = Config::load(args.config.as_deref())?;
+        let g = gate::measure(
+            &identities,
+            &config,
+            args.workers,
+            &rec,
+            &server.enrolment,
+            &server.liveness,
+            &calibration,
+        )?;
+        println!(
+            "enrolment   {} photos as files: {} accepted, {} refused ({:.2}%), {} unreadable; \
+             {} accepted with liveness below {} (advisory, recorded); threshold at the end {:.4}",
+            g.photos,
+            g.accepted,
+            g.refusals(),
+            100.0 * g.refusals() as f64 / g.photos.max(1) as f64,
+            g.unreadable,
+            g.liveness_low,
+            server.liveness.threshold,
+            g.threshold_at_end
+        );
+        for (code, n) in &g.refused {
+            println!(
+                "            {code}: {n} ({:.2}%)",
+                100.0 * *n as f64 / g.photos.max(1) as f64
+            );
+        }
+        out["enrolment_gate"] = g.json();
+    }
+
     if !args.gallery_size.is_empty() {
         let probes = Probes {
             genuine: jobs
@@ -684,8 +782,8 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
             "by gallery size (disjoint random galleries, seed 42; every impostor searched in each):"
         );
         println!(
-            "  N      galleries  genuine  scores   FNIR@FPIR1%   server at FPIR 1%: thr / FPIR / \
-             FNIR        at FPIR 0.1%: thr / FPIR / FNIR"
+            "  N      galleries  raised  genuine  scores   FNIR@FPIR1%   server at FPIR 1%: thr / \
+             FPIR / FNIR        at FPIR 0.1%: thr / FPIR / FNIR"
         );
         for r in &rows {
             let s = |i: usize| {
@@ -698,9 +796,10 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
                 )
             };
             println!(
-                "  {:<6} {:<10} {:<8} {:<8} {:<13} {:<34} {}",
+                "  {:<6} {:<10} {:<7} {:<8} {:<8} {:<13} {:<34} {}",
                 r.n,
                 r.galleries,
+                r.raised,
                 r.genuine,
                 if r.normalised { "as-norm" } else { "raw" },
                 format!("{:.2}%", r.fnir_at_fpir_1e2 * 100.0),

@@ -34,6 +34,8 @@ pub(super) struct SizeRow {
     pub genuine: usize,
     pub impostor_searches: usize,
     pub normalised: bool,
+    /// Galleries whose own impostor scores raised their threshold (self-calibration).
+    pub raised: usize,
     pub fnir_at_fpir_1e2: f64,
     pub server: Vec<ServerRow>,
 }
@@ -52,6 +54,7 @@ impl SizeRow {
             "n": self.n, "galleries": self.galleries, "genuine": self.genuine,
             "impostor_searches": self.impostor_searches,
             "scores": if self.normalised { "as-norm" } else { "raw" },
+            "raised": self.raised,
             "fnir_at_fpir_1e-2": self.fnir_at_fpir_1e2, "server": server,
         })
     }
@@ -86,6 +89,8 @@ pub(super) fn by_size(
         let mut missed = [0usize; LEVELS.len()];
         let mut thresholds = [f32::NAN; LEVELS.len()];
         let mut normalised = false;
+        let mut raised = 0usize;
+        let mut threshold_sum = [0f64; LEVELS.len()];
         for members in &galleries {
             let recognizer = Recognizer::new(EMBEDDING_DIM, rec, Arc::clone(calibration))?;
             recognizer.load(
@@ -95,6 +100,10 @@ pub(super) fn by_size(
                     .map(|(id, t)| (*id as i64, &t[..])),
             )?;
             normalised = recognizer.is_normalised();
+            if rec.self_calibrate {
+                recognizer.measure_tail()?;
+            }
+            raised += usize::from(recognizer.threshold_report().raised());
             for face in &probes.impostors {
                 let Some(face) = face else {
                     impostor_tops.push(f32::NEG_INFINITY);
@@ -122,11 +131,22 @@ pub(super) fn by_size(
                     let right =
                         matches!(a, Assessment::Recognised(m) if m.delegate_id as u64 == id);
                     missed[i] += usize::from(!right);
+                }
+            }
+            for (i, &level) in LEVELS.iter().enumerate() {
+                let probe = probes
+                    .impostors
+                    .iter()
+                    .chain(probes.genuine.iter().map(|g| &g.1));
+                if let Some(face) = probe.flatten().next() {
                     if let Some(m) = recognizer.best_match_at(&face.embedding, level)? {
-                        thresholds[i] = m.threshold;
+                        threshold_sum[i] += f64::from(m.threshold);
                     }
                 }
             }
+        }
+        for (t, sum) in thresholds.iter_mut().zip(threshold_sum) {
+            *t = (sum / galleries.len().max(1) as f64) as f32;
         }
         impostor_tops.sort_by(|a, b| b.total_cmp(a));
         let t = threshold_at(&impostor_tops, 1e-2);
@@ -139,6 +159,7 @@ pub(super) fn by_size(
             genuine: genuine.len(),
             impostor_searches: impostor_tops.len(),
             normalised,
+            raised,
             fnir_at_fpir_1e2: fnir,
             server: LEVELS
                 .iter()

@@ -3,6 +3,7 @@
 
 use rollcall_api::{
     Candidate, Delegate, DelegateRef, IdentifyAnswer, NewDelegate, PhotoAccepted, PhotoQuality,
+    PhotoSource,
 };
 use rollcall_checkin::enrolment::{self, Refusal};
 use rollcall_checkin::roster;
@@ -102,18 +103,20 @@ async fn refusal(state: &AppState, r: Refusal) -> Result<AppError, AppError> {
 }
 
 /// Runs the gate on an image and, when it passes, stores the photo and its template and makes the
-/// delegate searchable.
+/// delegate searchable. A file's low liveness is reported and audited, not refused.
 pub(crate) async fn enrol_photo(
     state: &AppState,
     caller: &Caller,
     delegate: &Delegate,
     image: Vec<u8>,
+    source: PhotoSource,
     wait: bool,
 ) -> Result<PhotoAccepted, AppError> {
     let found = faces(state, image.clone(), wait).await?;
     let face = match enrolment::admit(
         found,
         delegate.id,
+        source,
         &state.config.enrolment,
         &state.config.liveness,
         &state.recognizer,
@@ -122,6 +125,7 @@ pub(crate) async fn enrol_photo(
         Err(r) => return Err(refusal(state, r).await?),
     };
     let quality = photo_quality(&face.quality);
+    let liveness_low = enrolment::liveness_low(&face, &state.config.liveness);
     let (photo, _) = state
         .store
         .add_photo(
@@ -133,18 +137,36 @@ pub(crate) async fn enrol_photo(
         )
         .await?;
     state.recognizer.add(delegate.id, &face.embedding)?;
+    state.gallery_changed();
+    let liveness = face.liveness.filter(|_| state.config.liveness.enabled);
+    let mut detail = format!("photo:{} {}", photo.id, source.as_str());
+    if let Some(l) = liveness {
+        detail.push_str(&format!(" liveness {l:.3}"));
+        if liveness_low {
+            detail.push_str(&format!(
+                " below {:.3}, accepted as a file",
+                state.config.liveness.threshold
+            ));
+        }
+    }
     state
         .store
         .audit(
             &caller.actor(),
             "photo.add",
             &format!("delegate:{}", delegate.id),
-            &format!("photo:{}", photo.id),
+            &detail,
         )
         .await?;
+    if liveness_low {
+        Metrics::inc(&state.metrics.enrolment_liveness_low);
+    }
     Ok(PhotoAccepted {
         photo_id: photo.id,
         quality,
+        source,
+        liveness,
+        liveness_low,
     })
 }
 
@@ -164,6 +186,7 @@ pub(crate) async fn erase_photo(
         .await?;
     let remaining: Vec<&[f32]> = remaining.iter().map(|t| t.embedding.as_slice()).collect();
     state.recognizer.replace_delegate(delegate_id, &remaining)?;
+    state.gallery_changed();
     state
         .store
         .audit(
@@ -186,6 +209,7 @@ pub(crate) async fn erase_delegate(
         return Err(AppError::not_found("delegate"));
     }
     state.recognizer.remove_delegate(id)?;
+    state.gallery_changed();
     state
         .store
         .audit(

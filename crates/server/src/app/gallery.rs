@@ -31,8 +31,9 @@ pub(crate) fn follow(state: AppState, mut changes: TemplateChanges) {
     tokio::spawn(async move {
         loop {
             changes.next().await;
-            if let Err(e) = load(&state.store, &state.recognizer, &state.model_id).await {
-                tracing::warn!(error = %e, "gallery reload failed");
+            match load(&state.store, &state.recognizer, &state.model_id).await {
+                Ok(_) => state.gallery_changed(),
+                Err(e) => tracing::warn!(error = %e, "gallery reload failed"),
             }
         }
     });

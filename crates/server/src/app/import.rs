@@ -9,7 +9,7 @@ use std::io::Read;
 use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
-use rollcall_api::{ImportReport, ImportRow, RowStatus};
+use rollcall_api::{ImportReport, ImportRow, PhotoSource, RowStatus};
 use rollcall_checkin::roster::{self, RosterError};
 
 use super::enrol::{create_delegate, enrol_photo};
@@ -194,7 +194,9 @@ async fn import_row(
             out.photo = Some("missing".into());
             return Ok(out);
         }
-        Ok(Some(bytes)) => enrol_photo(state, caller, &delegate, bytes, true).await,
+        Ok(Some(bytes)) => {
+            enrol_photo(state, caller, &delegate, bytes, PhotoSource::File, true).await
+        }
         Err(e) => Err(e),
     };
     match enrolled {

@@ -9,5 +9,6 @@ pub(crate) mod gallery;
 pub(crate) mod import;
 pub(crate) mod passages;
 pub(crate) mod roll_calls;
+pub(crate) mod self_calibration;
 pub(crate) mod tokens;
 pub(crate) mod webhook;

@@ -1,10 +1,10 @@
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Multipart, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::Json;
 use rollcall_api::{
     Delegate, DelegateDetail, DelegatePatch, ErrorBody, IdentifyAnswer, ImportReport, NewDelegate,
-    PhotoAccepted, PhotoInfo,
+    PhotoAccepted, PhotoInfo, PhotoQuery,
 };
 use rollcall_checkin::roster;
 use serde::Deserialize;
@@ -122,12 +122,17 @@ pub async fn erase(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/delegates/{id}/photos", tag = "enrolment", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/delegates/{id}/photos", tag = "enrolment",
+    params(("id" = i64, Path), PhotoQuery),
     request_body(content = Vec<u8>, content_type = "image/jpeg",
         description = "image/jpeg, image/png, image/webp, or multipart with one image file"),
-    responses((status = 201, body = PhotoAccepted),
+    responses((status = 201, body = PhotoAccepted,
+            description = "enrolled; `liveness_low` when a file scored below the kiosk's \
+                liveness threshold (advisory for files, recorded in the audit)"),
+        (status = 400, body = ErrorBody, description = "invalid_query"),
         (status = 422, body = ErrorBody, description = "no_face, multiple_faces, face_too_small, \
-            blurry, not_frontal, duplicate_of (detail names the delegate), invalid_image"),
+            blurry, not_frontal, spoof_suspected (camera captures only), duplicate_of (detail \
+            names the delegate), invalid_image"),
         (status = 413, body = ErrorBody),
         (status = 503, description = "busy; Retry-After", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -135,12 +140,14 @@ pub async fn add_photo(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
+    query: Result<Query<PhotoQuery>, QueryRejection>,
     req: Request,
 ) -> Result<(StatusCode, Json<PhotoAccepted>), AppError> {
     caller.require(allow::STAFF)?;
+    let Query(q) = query.map_err(|e| AppError::bad_request("invalid_query", e.body_text()))?;
     let delegate = enrol::delegate(&state, id).await?;
     let image = read_image(&state, req).await?;
-    let accepted = enrol::enrol_photo(&state, &caller, &delegate, image, false).await?;
+    let accepted = enrol::enrol_photo(&state, &caller, &delegate, image, q.source, false).await?;
     Ok((StatusCode::CREATED, Json(accepted)))
 }
 

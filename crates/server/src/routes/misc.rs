@@ -30,11 +30,29 @@ pub async fn metrics(
     }
     Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state
-            .metrics
-            .render(state.recognizer.len(), state.inference.panics()),
+        state.metrics.render(
+            &state.recognizer.threshold_report(),
+            state.inference.panics(),
+        ),
     )
         .into_response())
+}
+
+/// The score a kiosk face must reach now and why: the calibration's threshold for this gallery,
+/// and whether the enrolled faces' resemblance to one another raised it (the desk shows a notice).
+#[utoipa::path(get, path = "/recognition/threshold", tag = "operations",
+    responses((status = 200, body = rollcall_api::RecognitionThreshold),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn threshold(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<rollcall_api::RecognitionThreshold>, AppError> {
+    caller.require(allow::STAFF)?;
+    Ok(Json(crate::app::self_calibration::answer(
+        &state.recognizer.threshold_report(),
+        state.config.recognition.fpir,
+    )))
 }
 
 /// Who a token belongs to: the web pages call this at login to tell a wrong token (401) from one

@@ -65,7 +65,8 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(misc::audit_head))
-        .routes(routes!(misc::session));
+        .routes(routes!(misc::session))
+        .routes(routes!(misc::threshold));
     OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .nest(rollcall_api::API_PREFIX, v1)
         .routes(routes!(misc::healthz))
