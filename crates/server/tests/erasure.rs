@@ -8,19 +8,11 @@ use rollcall_testkit::{camera_frame, captured, fixture_bytes, TestServer};
 
 /// Every file of the database (the main file, `-wal`, `-shm`), concatenated.
 fn database_bytes(srv: &TestServer) -> Vec<u8> {
-    let main = srv.sqlite_path();
-    let mut all = Vec::new();
-    for suffix in ["", "-wal", "-shm"] {
-        let path = format!("{}{suffix}", main.display());
-        if let Ok(bytes) = std::fs::read(&path) {
-            all.extend(bytes);
-        }
-    }
-    all
+    srv.database_bytes()
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    rollcall_testkit::contains_bytes(haystack, needle)
 }
 
 /// 25 pieces of 32 bytes spread over `bytes`, after the first 1 KB (a JPEG's first bytes, its

@@ -204,6 +204,11 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        // Reasons given about them: their digests stay in the chain, unlinkable without the salt.
+        sqlx::query("DELETE FROM reasons WHERE delegate_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         // Kiosk answers that greeted them by name.
         sqlx::query("DELETE FROM kiosk_frames WHERE delegates LIKE $1")
             .bind(format!("%,{id},%"))

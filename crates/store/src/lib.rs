@@ -10,6 +10,7 @@ mod error;
 mod frames;
 mod notify;
 mod photos;
+mod reasons;
 mod record;
 mod roll_calls;
 mod sealing;

@@ -20,8 +20,16 @@ fn amendment_from_row(r: &AnyRow) -> Result<Amendment, StoreError> {
 }
 
 impl Store {
-    /// Adds a delegate to an open sitting's roll; false when they are on it already.
-    pub async fn add_to_roll(&self, sitting_id: i64, delegate_id: i64) -> Result<bool, StoreError> {
+    /// Adds a delegate to an open sitting's roll, and audits it with its reason in the same
+    /// transaction (the text kept erasably, the chain holding its digest: `reasons`); false, and
+    /// nothing written, when they are on it already.
+    pub async fn add_to_roll(
+        &self,
+        sitting_id: i64,
+        delegate_id: i64,
+        reason: &str,
+        actor: &str,
+    ) -> Result<bool, StoreError> {
         let sitting = self
             .sitting(sitting_id)
             .await?
@@ -35,17 +43,35 @@ impl Store {
             .delegate(delegate_id)
             .await?
             .ok_or(StoreError::NotFound("delegate"))?;
+        let mut tx = self.write_tx().await?;
+        self.lock_chain(&mut tx).await?;
+        let digest = Self::keep_reason(&mut tx, delegate_id, reason).await?;
         let r = sqlx::query(
-            "INSERT INTO sitting_roll (sitting_id, delegate_id, delegation, added_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (sitting_id, delegate_id) DO NOTHING",
+            "INSERT INTO sitting_roll (sitting_id, delegate_id, delegation, added_at, \
+                reason_digest) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (sitting_id, delegate_id) DO NOTHING",
         )
         .bind(sitting_id)
         .bind(delegate_id)
         .bind(&delegate.delegation)
         .bind(now_ms())
-        .execute(&self.pool)
+        .bind(&digest)
+        .execute(&mut *tx)
         .await?;
-        Ok(r.rows_affected() > 0)
+        if r.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        self.append(
+            &mut tx,
+            actor,
+            "sitting.roll_add",
+            &format!("delegate:{delegate_id}"),
+            &format!("sitting:{sitting_id} reason:{digest}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Amends a closed sitting's record: counts a delegate on its roll present, or takes their

@@ -31,6 +31,11 @@ pub fn skip(why: &str) {
     eprintln!("SKIPPED: {why}");
 }
 
+/// Whether `needle` occurs in `haystack`.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 /// A kiosk frame's `captured_at`: now plus `offset_ms`, RFC 3339 (frames must be captured while
 /// their sitting is open).
 pub fn captured(offset_ms: i64) -> String {

@@ -224,6 +224,19 @@ impl TestServer {
         Self::answer(self.req(method, path, role).json(&body)).await
     }
 
+    /// Every byte of a SQLite server's database as it is on disk: the main file, its write-ahead
+    /// log and its shared-memory index (what a stolen disk would hold).
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let main = self.sqlite_path();
+        let mut all = Vec::new();
+        for suffix in ["", "-wal", "-shm"] {
+            if let Ok(bytes) = std::fs::read(format!("{}{suffix}", main.display())) {
+                all.extend(bytes);
+            }
+        }
+        all
+    }
+
     /// `/metrics` as Prometheus text (open on the loopback listener tests use).
     pub async fn metrics(&self) -> String {
         self.client

@@ -303,7 +303,8 @@ async fn pass(
         actor: &actor,
         at_ms: captured_at,
     };
-    let outcome = passages::record(state, sitting, passing, &format!("frame:{frame_id}")).await?;
+    let outcome =
+        passages::record(state, sitting, passing, &format!("frame:{frame_id}"), None).await?;
     Ok(outcome == MoveOutcome::Moved)
 }
 

@@ -39,7 +39,7 @@ pub(crate) async fn by_hand(
         actor: &actor,
         at_ms: chrono::Utc::now().timestamp_millis(),
     };
-    let outcome = record(state, sitting, passing, &format!("reason:{reason}")).await?;
+    let outcome = record(state, sitting, passing, "", Some(reason)).await?;
     if outcome == MoveOutcome::NotCheckedIn {
         return Err(AppError::new(
             StatusCode::CONFLICT,
@@ -51,13 +51,14 @@ pub(crate) async fn by_hand(
 }
 
 /// Records one passage of a checked-in delegate, a kiosk's or the desk's, and when it changed
-/// something audits it (`exit.kiosk`, `reentry.manual`...: ids, and `detail`) and announces the
-/// new counts.
+/// something audits it (`exit.kiosk`, `reentry.manual`...: ids, `detail`, and a reason by hand
+/// by its digest: `reasons`) and announces the new counts.
 pub(crate) async fn record(
     state: &AppState,
     sitting: &Sitting,
     p: Passing<'_>,
     detail: &str,
+    reason: Option<&str>,
 ) -> Result<MoveOutcome, AppError> {
     let outcome = state.store.record_passage(p).await?;
     if outcome == MoveOutcome::Moved {
@@ -65,15 +66,27 @@ pub(crate) async fn record(
             KioskDirection::Exit => ("exit", EventKind::Exit),
             KioskDirection::Entrance => ("reentry", EventKind::Reentry),
         };
-        state
-            .store
-            .audit(
-                p.actor,
-                &format!("{action}.{}", p.method),
-                &format!("delegate:{}", p.delegate_id),
-                &format!("sitting:{} {detail}", sitting.id),
-            )
-            .await?;
+        let action = format!("{action}.{}", p.method);
+        let detail = format!("sitting:{} {detail}", sitting.id);
+        match reason {
+            Some(reason) => {
+                state
+                    .store
+                    .audit_with_reason(p.actor, &action, p.delegate_id, detail.trim_end(), reason)
+                    .await?;
+            }
+            None => {
+                state
+                    .store
+                    .audit(
+                        p.actor,
+                        &action,
+                        &format!("delegate:{}", p.delegate_id),
+                        &detail,
+                    )
+                    .await?;
+            }
+        }
         announce(state, sitting, event, p.delegate_id, p.method, p.at_ms).await?;
     }
     Ok(outcome)

@@ -225,11 +225,12 @@ pub async fn remove_checkin(
     }
     state
         .store
-        .audit(
+        .audit_with_reason(
             &caller.actor(),
             "checkin.remove",
-            &format!("delegate:{delegate_id}"),
-            &format!("sitting:{id} reason:{reason}"),
+            delegate_id,
+            &format!("sitting:{id}"),
+            &reason,
         )
         .await?;
     let now = chrono::Utc::now().timestamp_millis();
@@ -350,7 +351,7 @@ pub async fn amend(
 }
 
 /// Adds a delegate to an open sitting's eligible roll (fixed when the sitting opened). Admins only,
-/// with a reason; audited.
+/// with a reason, kept erasably and audited by its digest in the same transaction.
 #[utoipa::path(post, path = "/sittings/{id}/roll", tag = "attendance",
     params(("id" = i64, Path)), request_body = RollAddition,
     responses((status = 201, description = "added"), (status = 200, description = "already on it"),
@@ -365,20 +366,15 @@ pub async fn add_to_roll(
 ) -> Result<StatusCode, AppError> {
     caller.require(allow::ADMIN)?;
     let Json(r) = body.map_err(|e| AppError::invalid_json(&e))?;
-    reason_of(&r.reason, "adding a delegate to the roll")?;
+    let reason = reason_of(&r.reason, "adding a delegate to the roll")?;
     sitting(&state, id).await?;
-    if !state.store.add_to_roll(id, r.delegate_id).await? {
+    if !state
+        .store
+        .add_to_roll(id, r.delegate_id, &reason, &caller.actor())
+        .await?
+    {
         return Ok(StatusCode::OK);
     }
-    state
-        .store
-        .audit(
-            &caller.actor(),
-            "sitting.roll_add",
-            &format!("delegate:{}", r.delegate_id),
-            &format!("sitting:{id}"),
-        )
-        .await?;
     Ok(StatusCode::CREATED)
 }
 
