@@ -57,8 +57,11 @@ fn from_row(r: &AnyRow) -> Result<CheckinRecord, StoreError> {
 }
 
 impl Store {
-    /// Records a check-in once: a second one for the same delegate and sitting returns the first.
-    /// The row is committed before this returns, so an acknowledged check-in survives a crash.
+    /// Records a check-in once, with its audit entry (`checkin.<method>`, subject the delegate,
+    /// `sitting:<id>` and `detail`) in the same transaction: a check-in without its entry, or an
+    /// entry without its check-in, cannot be left behind by a crash or a failing database. A second
+    /// check-in for the same delegate and sitting writes nothing and returns the first. Committed
+    /// before this returns, so an acknowledged check-in survives a crash.
     #[allow(clippy::too_many_arguments)]
     pub async fn check_in(
         &self,
@@ -69,6 +72,7 @@ impl Store {
         reason: Option<&str>,
         actor: &str,
         at_ms: i64,
+        detail: &str,
     ) -> Result<CheckinOutcome, StoreError> {
         if self.delegate(delegate_id).await?.is_none() {
             return Err(StoreError::NotFound("delegate"));
@@ -101,16 +105,30 @@ impl Store {
         if let Some(reason) = reason {
             q = q.bind(reason);
         }
-        let r = q.bind(actor).bind(at_ms).execute(&self.pool).await?;
+        let mut tx = self.write_tx().await?;
+        let r = q.bind(actor).bind(at_ms).execute(&mut *tx).await?;
+        let new = r.rows_affected() > 0;
+        if new {
+            let detail = format!("sitting:{sitting_id} {detail}");
+            self.append(
+                &mut tx,
+                actor,
+                &format!("checkin.{method}"),
+                &format!("delegate:{delegate_id}"),
+                detail.trim_end(),
+            )
+            .await?;
+        }
         let record = sqlx::query(&format!(
             "{SELECT} WHERE c.sitting_id = $1 AND c.delegate_id = $2"
         ))
         .bind(sitting_id)
         .bind(delegate_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
         let record = from_row(&record)?;
-        Ok(if r.rows_affected() > 0 {
+        tx.commit().await?;
+        Ok(if new {
             CheckinOutcome::New(record)
         } else {
             CheckinOutcome::Already(record)

@@ -113,9 +113,18 @@ async fn erasing_a_delegate_removes_photos_templates_and_checkins() {
             )
             .await
             .unwrap();
-        s.check_in(sitting.id, d.id, "manual", None, Some("desk"), "token:1", 1)
-            .await
-            .unwrap();
+        s.check_in(
+            sitting.id,
+            d.id,
+            "manual",
+            None,
+            Some("desk"),
+            "token:1",
+            1,
+            "",
+        )
+        .await
+        .unwrap();
         assert!(s.delete_delegate(d.id).await.unwrap(), "{}", db.label);
         assert!(s.templates("m1").await.unwrap().is_empty());
         assert!(s.photos(d.id).await.unwrap().is_empty());
@@ -229,6 +238,7 @@ async fn check_in_is_recorded_once_and_counts_toward_quorum() {
                 None,
                 "token:7",
                 1000,
+                "",
             )
             .await
             .unwrap();
@@ -242,6 +252,7 @@ async fn check_in_is_recorded_once_and_counts_toward_quorum() {
                 Some("retry"),
                 "token:8",
                 2000,
+                "",
             )
             .await
             .unwrap();
@@ -260,6 +271,7 @@ async fn check_in_is_recorded_once_and_counts_toward_quorum() {
             Some("observer"),
             "token:8",
             3000,
+            "",
         )
         .await
         .unwrap();
@@ -278,6 +290,7 @@ async fn check_in_is_recorded_once_and_counts_toward_quorum() {
             None,
             "token:7",
             4000,
+            "",
         )
         .await
         .unwrap();
@@ -293,7 +306,7 @@ async fn check_in_is_recorded_once_and_counts_toward_quorum() {
         assert!(!s.remove_checkin(sitting.id, ids[2]).await.unwrap());
         assert!(!common::attendance(s, &sitting).await.quorum_reached);
         assert!(matches!(
-            s.check_in(sitting.id, 9999, "manual", None, None, "t", 1)
+            s.check_in(sitting.id, 9999, "manual", None, None, "t", 1, "")
                 .await,
             Err(StoreError::NotFound(_))
         ));
@@ -317,7 +330,7 @@ async fn concurrent_check_ins_of_one_delegate_make_one_record() {
             .map(|i| {
                 let s = s.clone();
                 tokio::spawn(async move {
-                    s.check_in(sitting.id, d.id, "kiosk", Some(0.1), None, "k", i)
+                    s.check_in(sitting.id, d.id, "kiosk", Some(0.1), None, "k", i, "")
                         .await
                 })
             })
@@ -416,7 +429,7 @@ async fn data_survives_reopening_the_sqlite_file() {
         .create_sitting("S", 1, 2, QuorumRule::AtLeast, QuorumBasis::CheckedIn)
         .await
         .unwrap();
-    s.check_in(sitting.id, d.id, "kiosk", Some(0.2), None, "k", 5)
+    s.check_in(sitting.id, d.id, "kiosk", Some(0.2), None, "k", 5, "")
         .await
         .unwrap();
     s.close().await;
@@ -475,6 +488,7 @@ async fn check_ins_with_and_without_score_and_reason_mix_freely() {
                     reason,
                     "t",
                     i,
+                    "",
                 )
                 .await;
             match out {
@@ -572,7 +586,7 @@ async fn a_passage_is_recorded_once_however_many_kiosks_see_it() {
         );
         assert_eq!(s.in_hall(sitting.id, d.id).await.unwrap(), None);
         for id in [d.id, other.id] {
-            s.check_in(sitting.id, id, "kiosk", Some(0.9), None, "token:9", 10)
+            s.check_in(sitting.id, id, "kiosk", Some(0.9), None, "token:9", 10, "")
                 .await
                 .unwrap();
         }

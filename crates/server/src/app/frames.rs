@@ -232,7 +232,7 @@ async fn door_passage(
     Ok(passage(caller.direction(), standing))
 }
 
-/// A confirmed first entrance: the check-in, audited and announced. False when the delegate was
+/// A confirmed first entrance: the check-in and its audit entry (one transaction), announced. False when the delegate was
 /// checked in meanwhile.
 async fn check_in(
     state: &AppState,
@@ -252,20 +252,12 @@ async fn check_in(
             None,
             &caller.actor(),
             captured_at,
+            &format!("frame:{frame_id}"),
         )
         .await?;
     if let CheckinOutcome::Already(_) = outcome {
         return Ok(false);
     }
-    state
-        .store
-        .audit(
-            &caller.actor(),
-            "checkin.kiosk",
-            &format!("delegate:{}", m.delegate_id),
-            &format!("sitting:{} frame:{frame_id}", sitting.id),
-        )
-        .await?;
     announce(
         state,
         sitting,

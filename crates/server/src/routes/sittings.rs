@@ -155,15 +155,7 @@ pub async fn manual_checkin(
             Some(reason.as_str()),
             &caller.actor(),
             now,
-        )
-        .await?;
-    state
-        .store
-        .audit(
-            &caller.actor(),
-            "checkin.manual",
-            &format!("delegate:{}", m.delegate_id),
-            &format!("sitting:{id}"),
+            "",
         )
         .await?;
     let (code, status) = match outcome {
